@@ -1,0 +1,34 @@
+# Two commands for a fresh machine: `make lab` (learn) and `make test` (check everything).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FIRST_NOTEBOOK := release/01_central_difference/central_difference.ipynb
+
+.PHONY: lab test chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,gpu]"
+	touch $@ $(VENV)/.installed-lab
+
+lab: $(VENV)/.installed-lab
+	cd course && ../$(BIN)/jupyter lab $(FIRST_NOTEBOOK)
+
+test: $(VENV)/.installed-dev chromium
+	$(BIN)/python -m pytest
+
+# Browser tests drive Debian's chromium; install it when the machine lacks it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,120 @@
+"""`Scalar`: a number that remembers how it was computed, so its derivatives can be found."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import boxes
+from .graph import backpropagate, topological_sort
+
+
+class Scalar:
+    """A float plus its place in a computation graph.
+
+    Every operation makes a new Scalar whose `parents` are its inputs and whose `box` holds the
+    inputs' values and the local derivative, so the graph is acyclic by construction.
+    """
+
+    __slots__ = ("value", "grad", "parents", "op", "name", "box")
+
+    def __init__(self, value: float, name: str | None = None):
+        if isinstance(value, Scalar) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
+                "pass a float (for a Scalar, use it directly)"
+            )
+        self.value = float(value)
+        self.grad = 0.0
+        self.parents: tuple[Scalar, ...] = ()
+        self.op = ""
+        self.name = name
+        self.box: boxes.UnaryBox | boxes.BinaryBox | None = None
+
+    @classmethod
+    def _apply(cls, box_type: type, *parents: Scalar, **constants: float) -> Scalar:
+        """The Scalar that `box_type` makes from `parents` (constants, like an exponent, by keyword)."""
+        box = box_type(*(p.value for p in parents), **constants)
+        out = cls.__new__(cls)
+        out.value = float(box.forward())
+        out.grad = 0.0
+        out.parents = parents
+        out.op = box.op
+        out.name = None
+        out.box = box
+        return out
+
+    @staticmethod
+    def _lift(other: object) -> Scalar:
+        """Another operand as a Scalar: plain numbers become constant leaves of the graph."""
+        if isinstance(other, Scalar):
+            return other
+        return Scalar(other)
+
+    def __add__(self, other: Scalar | float) -> Scalar:
+        return Scalar._apply(boxes.Add, self, self._lift(other))
+
+    def __radd__(self, other: float) -> Scalar:
+        return Scalar._apply(boxes.Add, self._lift(other), self)
+
+    def __sub__(self, other: Scalar | float) -> Scalar:
+        return Scalar._apply(boxes.Sub, self, self._lift(other))
+
+    def __rsub__(self, other: float) -> Scalar:
+        return Scalar._apply(boxes.Sub, self._lift(other), self)
+
+    def __mul__(self, other: Scalar | float) -> Scalar:
+        return Scalar._apply(boxes.Mul, self, self._lift(other))
+
+    def __rmul__(self, other: float) -> Scalar:
+        return Scalar._apply(boxes.Mul, self._lift(other), self)
+
+    def __truediv__(self, other: Scalar | float) -> Scalar:
+        return Scalar._apply(boxes.Div, self, self._lift(other))
+
+    def __rtruediv__(self, other: float) -> Scalar:
+        return Scalar._apply(boxes.Div, self._lift(other), self)
+
+    def __pow__(self, n: float) -> Scalar:
+        if isinstance(n, Scalar) or not isinstance(n, numbers.Real):
+            raise TypeError(
+                f"Scalar ** takes a plain number as exponent, got {type(n).__name__}; "
+                "for a Scalar exponent write (n * x.log()).exp()"
+            )
+        return Scalar._apply(boxes.Pow, self, n=n)
+
+    def __neg__(self) -> Scalar:
+        return Scalar._apply(boxes.Neg, self)
+
+    def log(self) -> Scalar:
+        return Scalar._apply(boxes.Log, self)
+
+    def exp(self) -> Scalar:
+        return Scalar._apply(boxes.Exp, self)
+
+    def sin(self) -> Scalar:
+        return Scalar._apply(boxes.Sine, self)
+
+    def cos(self) -> Scalar:
+        return Scalar._apply(boxes.Cosine, self)
+
+    def relu(self) -> Scalar:
+        return Scalar._apply(boxes.Relu, self)
+
+    def sigmoid(self) -> Scalar:
+        return Scalar._apply(boxes.Sigmoid, self)
+
+    def tanh(self) -> Scalar:
+        return Scalar._apply(boxes.Tanh, self)
+
+    def backward(self, d_out: float = 1.0) -> None:
+        """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
+        backpropagate(self, d_out)
+
+    def zero_grad(self) -> None:
+        """Reset `.grad` to 0 on this node and every node it depends on."""
+        for node in topological_sort(self):
+            node.grad = 0.0
+
+    def __repr__(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
