@@ -4,14 +4,21 @@ from . import boxes
 from .graph import backpropagate, topological_sort
 from .numerical import central_difference, forward_difference, order_of_accuracy, relative_error
 from .scalar import Scalar
+from .devices import DeviceUnavailableError
+from .gradcheck import tensor_grad_check
+from .tensor import Tensor, unbroadcast
 
 __all__ = [
+    "DeviceUnavailableError",
     "Scalar",
+    "Tensor",
     "backpropagate",
     "boxes",
     "central_difference",
     "forward_difference",
     "order_of_accuracy",
     "relative_error",
+    "tensor_grad_check",
     "topological_sort",
+    "unbroadcast",
 ]
