@@ -1,0 +1,97 @@
+"""pyproject.toml, environment.yml and binder/environment.yml must install the same packages.
+
+pip reads the first, `conda env create` the second and mybinder.org the third; a dependency
+added to one and forgotten in another breaks only the users of that route, so the three are
+compared here, name and version range alike.
+"""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDA_FILES = ["environment.yml", "binder/environment.yml"]
+# Conda entries that are the interpreter and its installer, not dependencies of the project.
+CONDA_TOOLING = {"python", "pip"}
+
+
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def normalized(spec: str) -> str:
+    """One spelling per requirement, e.g. 'Array_API-compat >= 1.9' -> 'array-api-compat>=1.9'."""
+    requirement = Requirement(spec)
+    return f"{canonicalize_name(requirement.name)}{requirement.specifier}"
+
+
+def conda_file(relative: str) -> dict:
+    return yaml.safe_load((ROOT / relative).read_text())
+
+
+def conda_entries(relative: str) -> list[str]:
+    """The conda (not pip) dependencies of an environment file."""
+    return [dep for dep in conda_file(relative)["dependencies"] if isinstance(dep, str)]
+
+
+def conda_requirements(relative: str) -> set[str]:
+    entries = conda_entries(relative)
+    tooling = {dep for dep in entries if canonicalize_name(dep.split("=")[0]) in CONDA_TOOLING}
+    return {normalized(dep) for dep in entries if dep not in tooling}
+
+
+def pip_section(relative: str) -> list[str]:
+    sections = [dep["pip"] for dep in conda_file(relative)["dependencies"] if isinstance(dep, dict)]
+    return [line for section in sections for line in section]
+
+
+def test_pyproject_dependencies_are_distinct_packages() -> None:
+    names = [Requirement(dep).name for dep in pyproject()["project"]["dependencies"]]
+    assert len({canonicalize_name(name) for name in names}) == len(names), names
+
+
+@pytest.mark.parametrize("relative", CONDA_FILES)
+def test_conda_environment_names_exactly_the_pyproject_dependencies(relative: str) -> None:
+    wanted = {normalized(dep) for dep in pyproject()["project"]["dependencies"]}
+    found = conda_requirements(relative)
+    assert found == wanted, (
+        f"{relative} and pyproject.toml disagree. Missing from {relative}: "
+        f"{sorted(wanted - found)}; not in pyproject.toml: {sorted(found - wanted)}. "
+        "Edit both so they name the same packages and version ranges."
+    )
+
+
+@pytest.mark.parametrize("relative", CONDA_FILES)
+def test_conda_environment_pins_a_python_the_project_supports(relative: str) -> None:
+    pins = [dep for dep in conda_entries(relative) if dep.startswith("python")]
+    assert pins == ["python=3.11"], f"{relative} should pin exactly 'python=3.11', found {pins}"
+    assert "3.11" in SpecifierSet(pyproject()["project"]["requires-python"])
+    assert "pip" in conda_entries(relative), f"{relative} needs pip to install the project"
+
+
+@pytest.mark.parametrize("relative", CONDA_FILES)
+def test_conda_environment_uses_conda_forge_only(relative: str) -> None:
+    assert conda_file(relative)["channels"] == ["conda-forge"]
+
+
+def test_root_environment_installs_the_project_itself() -> None:
+    assert pip_section("environment.yml") == ["-e ."]
+
+
+def test_binder_environment_leaves_the_project_to_postbuild() -> None:
+    # A local path in the pip section would stop repo2docker from caching the environment
+    # before the repository is copied in; postBuild installs the project instead.
+    assert pip_section("binder/environment.yml") == []
+
+
+def test_gpu_stays_an_optional_extra() -> None:
+    extras = pyproject()["project"]["optional-dependencies"]
+    gpu = [canonicalize_name(Requirement(dep).name) for dep in extras["gpu"]]
+    assert gpu and all(name.startswith("cupy") for name in gpu), gpu
+    for relative in CONDA_FILES:
+        assert not any(dep.startswith("cupy") for dep in conda_entries(relative)), relative
