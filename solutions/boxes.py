@@ -165,6 +165,8 @@ class Pow(UnaryBox):
     op = "pow"
 
     def __init__(self, x: float, n: float):
+        if x < 0 and n != int(n):
+            raise ValueError(f"{x!r} ** {n!r} is not a real number: a fractional power needs x >= 0")
         super().__init__(x)
         self.n = n
 

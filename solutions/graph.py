@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-_VISITING, _DONE = 1, 2
-
 
 def _require_node(node: Any) -> None:
     if not hasattr(node, "parents"):
@@ -15,33 +13,48 @@ def _require_node(node: Any) -> None:
         )
 
 
+def _count_users(root: Any) -> dict[int, int]:
+    """For every node reachable from `root` (by id), how many edges lead into it from nodes that use it."""
+    _require_node(root)
+    users = {id(root): 0}
+    found = [root]
+    for node in found:  # `found` grows as the walk goes: each reachable node is visited once
+        for parent in node.parents:
+            key = id(parent)
+            if key in users:
+                users[key] += 1
+            else:
+                _require_node(parent)
+                users[key] = 1
+                found.append(parent)
+    return users
+
+
 def topological_sort(root: Any) -> list:
     """Every node reachable from `root` once, `root` first, each node before all of its parents.
 
-    Depth-first with an explicit stack, so a chain a million nodes deep needs no recursion;
-    a cycle (impossible for Scalars, possible for hand-made nodes) raises ValueError.
+    Kahn's algorithm run from the output: a node is placed once every node that uses it has been
+    placed. Loops instead of recursion, so a chain a million nodes deep is fine; a cycle (impossible
+    for Scalars, possible for hand-made nodes) leaves nodes unplaced and raises ValueError.
     """
-    _require_node(root)
-    state = {id(root): _VISITING}
-    stack = [(root, iter(root.parents))]
-    finished = []  # each node lands here after all of its parents: inputs first
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            seen = state.get(id(parent))
-            if seen is None:
-                _require_node(parent)
-                state[id(parent)] = _VISITING
-                stack.append((parent, iter(parent.parents)))
-                break
-            if seen == _VISITING:
-                raise ValueError(f"the graph has a cycle through {parent!r:.60}: backprop needs a DAG")
-        else:
-            stack.pop()
-            state[id(node)] = _DONE
-            finished.append(node)
-    finished.reverse()
-    return finished
+    users = _count_users(root)
+    if users[id(root)]:
+        raise ValueError(f"the graph has a cycle through its root {root!r:.60}: backprop needs a DAG")
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            key = id(parent)
+            users[key] -= 1
+            if users[key] == 0:
+                ready.append(parent)
+    if len(order) != len(users):
+        raise ValueError(
+            f"the graph has a cycle: {len(users) - len(order)} node(s) depend on themselves; backprop needs a DAG"
+        )
+    return order
 
 
 def backpropagate(root: Any, d_out: float = 1.0) -> None:
@@ -54,11 +67,11 @@ def backpropagate(root: Any, d_out: float = 1.0) -> None:
     for node in topological_sort(root):
         d_node = incoming.pop(id(node), 0.0)
         node.grad += d_node
-        box = getattr(node, "box", None)
-        if box is None:
+        if node.box is None:
             continue
-        d_inputs = box.backward(d_node)
+        d_inputs = node.box.backward(d_node)
         if len(node.parents) == 1:
             d_inputs = (d_inputs,)
         for parent, d_parent in zip(node.parents, d_inputs):
-            incoming[id(parent)] = incoming.get(id(parent), 0.0) + d_parent
+            key = id(parent)
+            incoming[key] = incoming.get(key, 0.0) + d_parent

@@ -8,6 +8,11 @@ from . import boxes
 from .graph import backpropagate, topological_sort
 
 
+def _is_real_number(value: object) -> bool:
+    """int, float and numpy's real scalars; the exact-type test first, as the ABC check is slow."""
+    return type(value) in (float, int) or isinstance(value, numbers.Real)
+
+
 class Scalar:
     """A float plus its place in a computation graph.
 
@@ -18,7 +23,7 @@ class Scalar:
     __slots__ = ("value", "grad", "parents", "op", "name", "box")
 
     def __init__(self, value: float, name: str | None = None):
-        if isinstance(value, Scalar) or not isinstance(value, numbers.Real):
+        if type(value) is not float and not _is_real_number(value):
             raise TypeError(
                 f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
                 "pass a float (for a Scalar, use it directly)"
@@ -33,9 +38,9 @@ class Scalar:
     @classmethod
     def _apply(cls, box_type: type, *parents: Scalar, **constants: float) -> Scalar:
         """The Scalar that `box_type` makes from `parents` (constants, like an exponent, by keyword)."""
-        box = box_type(*(p.value for p in parents), **constants)
+        box = box_type(*[p.value for p in parents], **constants)
         out = cls.__new__(cls)
-        out.value = float(box.forward())
+        out.value = box.forward()
         out.grad = 0.0
         out.parents = parents
         out.op = box.op
@@ -75,7 +80,7 @@ class Scalar:
         return Scalar._apply(boxes.Div, self._lift(other), self)
 
     def __pow__(self, n: float) -> Scalar:
-        if isinstance(n, Scalar) or not isinstance(n, numbers.Real):
+        if not _is_real_number(n):
             raise TypeError(
                 f"Scalar ** takes a plain number as exponent, got {type(n).__name__}; "
                 "for a Scalar exponent write (n * x.log()).exp()"
