@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -95,6 +97,7 @@ class Course:
 
 def open_course(path: str | os.PathLike = "course") -> Course:
     """Load `path`/nbgrader_config.py the way nbgrader does, with root and gradebook made absolute."""
+    _put_environment_tools_on_path()
     root = Path(path).resolve()
     if not (root / CONFIG_FILE).is_file():
         raise CourseError(
@@ -105,6 +108,13 @@ def open_course(path: str | os.PathLike = "course") -> Course:
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = _absolute_db_url(config, root)
     return Course(root=root, config=config)
+
+
+def _put_environment_tools_on_path() -> None:
+    """nbgrader's gradebook runs the `alembic` program; find it beside this Python when PATH lacks it."""
+    bindir = os.path.dirname(sys.executable)
+    if shutil.which("alembic") is None and os.path.exists(os.path.join(bindir, "alembic")):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def _absolute_db_url(config: Config, root: Path) -> str:

@@ -1,0 +1,168 @@
+"""The `autograder` command: one sub-command per instructor task, each a thin call into its module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .course import Course, CourseError, open_course
+from .sandbox import Limits
+
+COMMANDS: dict[str, Callable[[Course, argparse.Namespace], int]] = {}
+
+
+def command(name: str) -> Callable:
+    def register(func: Callable[[Course, argparse.Namespace], int]) -> Callable:
+        COMMANDS[name] = func
+        return func
+    return register
+
+
+@command("release")
+def _release(course: Course, args: argparse.Namespace) -> int:
+    from .release import release
+
+    problems = release(course, args.assignments or course.assignments())
+    print("\n".join(problems) if problems else "release: every student version is free of solutions and hidden tests")
+    return 1 if problems else 0
+
+
+@command("collect")
+def _collect(course: Course, args: argparse.Namespace) -> int:
+    from .collect import collect
+
+    report = collect(course, Path(args.downloads), args.assignment, pattern=args.pattern)
+    print(report.text())
+    return 1 if report.unplaced and args.strict else 0
+
+
+@command("grade")
+def _grade(course: Course, args: argparse.Namespace) -> int:
+    from .grading import grade
+
+    limits = Limits(
+        cell_timeout=args.cell_timeout or int(course.config.Execute.get("timeout", 60)),
+        notebook_timeout=args.notebook_timeout,
+        memory=args.memory_mb * 1024**2,
+        output=args.output_kb * 1024,
+    )
+    summary = grade(course, args.assignment, workers=args.workers, scheduler=args.scheduler, force=args.force,
+                    zero_flagged=args.zero_flagged, limits=limits, isolate_network=not args.allow_network)
+    print(summary.text())
+    return 1 if summary.not_graded else 0
+
+
+@command("feedback")
+def _feedback(course: Course, args: argparse.Namespace) -> int:
+    from .feedback import feedback
+
+    written = feedback(course, args.assignment, students=args.student or None)
+    print(f"feedback: wrote {len(written)} HTML files under {course.folder('feedback')}")
+    return 0
+
+
+@command("export")
+def _export(course: Course, args: argparse.Namespace) -> int:
+    from .export import export_csv
+
+    path = export_csv(course, Path(args.to))
+    print(f"export: grades written to {path}")
+    return 0
+
+
+@command("report")
+def _report(course: Course, args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(course, args.assignment, Path(args.out) if args.out else None)
+    print(f"report: {path}")
+    return 0
+
+
+@command("selfcheck")
+def _selfcheck(course: Course, args: argparse.Namespace) -> int:
+    from .selfcheck import selfcheck
+
+    failures = selfcheck(course, args.assignments or course.assignments(), workers=args.workers)
+    return 1 if failures else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="autograder",
+        description="Grade a Backprop Lab class over nbgrader's course directory and gradebook.",
+    )
+    top.add_argument("--course", default="course", help="the nbgrader course directory (default: course/)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="generate student versions and check they hold no solution or hidden test",
+                       description="Run nbgrader generate_assignment for each assignment (all by default), then "
+                                   "check the student versions for solution code and hidden tests.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+
+    p = sub.add_parser("collect", help="bring platform downloads (zip or folder) into submitted/",
+                       description="Place one notebook per student, downloaded from a learning platform, into "
+                                   "submitted/<student>/<assignment>/. Student ids come from the file names "
+                                   "(Canvas, Moodle and Blackboard patterns, or --pattern). The input is only read.")
+    p.add_argument("downloads", metavar="ZIP|DIR")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--pattern", help="regular expression with a named group (?P<student>...) matched against "
+                                     "each file's path inside the download")
+    p.add_argument("--strict", action="store_true", help="exit 1 when some file could not be placed")
+
+    p = sub.add_parser("grade", help="grade every submission in parallel, one writer to the gradebook",
+                       description="Execute each submission in a sandboxed kernel on worker processes or a "
+                                   "dask.distributed cluster; record grades in nbgrader's gradebook. Resumable; "
+                                   "up-to-date submissions are skipped unless --force.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes (default: number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run notebooks on "
+                                                          "(workers must see the course folder)")
+    p.add_argument("--force", action="store_true", help="regrade submissions that are up to date")
+    p.add_argument("--zero-flagged", action="store_true", help="score zero the submissions integrity checks flag")
+    p.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the course's Execute.timeout)")
+    p.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default: 300)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of each kernel (default: 2048)")
+    p.add_argument("--output-kb", type=int, default=1024, help="output kept per cell (default: 1024)")
+    p.add_argument("--allow-network", action="store_true", help="do not cut kernels off the network")
+
+    p = sub.add_parser("feedback", help="HTML feedback per student, without hidden test code",
+                       description="Write feedback/<student>/<assignment>/<notebook>.html from the autograded "
+                                   "notebooks: each test's message and points, hidden tests' code removed.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+
+    p = sub.add_parser("export", help="grades as CSV (nbgrader's exporter)",
+                       description="Write every student's grade on every assignment as CSV.")
+    p.add_argument("--to", default="grades.csv", help="output file (default: grades.csv)")
+
+    p = sub.add_parser("report", help="one HTML page on how the class did",
+                       description="Score distribution, pass rate per test cell, the most frequent mistakes "
+                                   "by test message, and flagged submissions with reasons, in one HTML file.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--out", help="folder for report-<assignment>.html (default: the course's reports/)")
+
+    p = sub.add_parser("selfcheck", help="check the graders: source full marks, blank zero, variants as labelled",
+                       description="In a scratch copy of the course: the source notebooks score full marks, the "
+                                   "blank release scores zero, each wrong variant in variants/ loses points "
+                                   "where it says, each right variant scores full marks.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--workers", type=int, default=os.cpu_count())
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        course = open_course(args.course)
+        return COMMANDS[args.command](course, args)
+    except CourseError as error:
+        print(f"autograder {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""Tamper checks on a submitted notebook, against the student version it was made from.
+
+Everything here reads code, it never runs it: answer cells are parsed with `ast`. A finding is
+a flag with a reason for the instructor; it does not change a score unless they ask for that.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections import Counter
+from dataclasses import dataclass
+
+from nbformat import NotebookNode
+
+PROTECTED_MODULES = {"numpy", "math", "cmath", "builtins", "autograder", "solutions", "random", "operator"}
+REFERENCE_MODULES = {"solutions", "autograder"}
+PATH_CALLS = {"open", "Path", "PurePath", "PosixPath", "WindowsPath"}
+FILE_MODULES = {"os", "shutil", "pathlib", "subprocess", "io", "glob", "tempfile"}
+FILE_ACTIONS = {
+    "remove", "unlink", "rmdir", "removedirs", "rename", "renames", "replace", "chdir", "system", "popen",
+    "chmod", "chown", "symlink", "link", "makedirs", "mkdir", "truncate", "write_text", "write_bytes",
+    "rmtree", "move", "copy", "copyfile", "copy2", "copytree", "run", "call", "check_call", "check_output",
+    "Popen", "listdir", "scandir", "walk", "glob", "execv", "execvp", "spawnv", "fork", "kill",
+}
+PATCHERS = {"setattr", "delattr", "patch", "monkeypatch"}
+BUILTIN_NAMES = set(dir(builtins)) - {"_", "__doc__", "__name__", "__spec__", "__loader__", "__package__"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason to look at a submission: `kind` for counting, `message` for people."""
+
+    kind: str
+    message: str
+
+
+def grade_ids(nb: NotebookNode) -> list[str]:
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+
+def _cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def is_other_assignment(submitted: NotebookNode, release: NotebookNode) -> bool:
+    """True when the submission shares no graded cell with the student version."""
+    return not set(grade_ids(submitted)) & set(grade_ids(release))
+
+
+def check_notebook(submitted: NotebookNode, release: NotebookNode) -> list[Finding]:
+    """Every finding for one submitted notebook, structure first, then the answer code."""
+    return structure_findings(submitted, release) + code_findings(submitted, release)
+
+
+def structure_findings(submitted: NotebookNode, release: NotebookNode) -> list[Finding]:
+    """Test cells edited or deleted, answer cells missing, cells duplicated (by grade_id)."""
+    findings = []
+    counts = Counter(grade_ids(submitted))
+    for grade_id, n in sorted(counts.items()):
+        if n > 1:
+            findings.append(Finding("cell-duplicated", f"cell {grade_id!r} appears {n} times (duplicated or split)"))
+    mine = _cells_by_id(submitted)
+    for grade_id, given in _cells_by_id(release).items():
+        meta = given.metadata["nbgrader"]
+        if grade_id not in mine:
+            kind = "answer-cell-missing" if meta.get("solution") else "test-cell-deleted"
+            what = "answer cell" if meta.get("solution") else "locked cell"
+            findings.append(Finding(kind, f"{what} {grade_id!r} is missing (deleted, or split and renamed)"))
+        elif meta.get("locked") and mine[grade_id].source.strip() != given.source.strip():
+            findings.append(Finding(
+                "test-cell-edited",
+                f"locked cell {grade_id!r} was edited (nbgrader grades with the original cell)",
+            ))
+    return findings
+
+
+def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Finding]:
+    """Findings in the code the learner wrote: every code cell not given verbatim in the release."""
+    given = {c.source.strip() for c in release.cells if c.cell_type == "code"}
+    helpers = _test_helper_names(release)
+    aliases = _module_aliases(submitted) | _module_aliases(release)
+    findings: list[Finding] = []
+    for cell in submitted.cells:
+        if cell.cell_type != "code" or cell.source.strip() in given:
+            continue
+        where = cell.metadata.get("nbgrader", {}).get("grade_id") or "an added cell"
+        try:
+            tree = ast.parse(_without_magics(cell.source))
+        except SyntaxError:
+            continue
+        for kind, message in _CodeChecker(aliases, helpers).run(tree):
+            findings.append(Finding(kind, f"{where}: {message}"))
+    return list(dict.fromkeys(findings))
+
+
+def _without_magics(source: str) -> str:
+    """IPython magics and shell escapes are not Python; blank them so the rest still parses."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _module_aliases(nb: NotebookNode) -> dict[str, str]:
+    """Local name -> protected module it is bound to, from every import in the notebook."""
+    aliases = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(_without_magics(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in PROTECTED_MODULES:
+                        aliases[alias.asname or alias.name.split(".")[0]] = alias.name
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PROTECTED_MODULES:
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _test_helper_names(release: NotebookNode) -> set[str]:
+    """Names the locked cells bind (imports, functions, classes): test cells rely on them."""
+    names = set()
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("locked"):
+            continue
+        try:
+            tree = ast.parse(_without_magics(cell.source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+class _CodeChecker(ast.NodeVisitor):
+    """Walks one answer cell and collects (kind, message) pairs."""
+
+    def __init__(self, aliases: dict[str, str], helpers: set[str]) -> None:
+        self.aliases = aliases
+        self.helpers = helpers
+        self.found: list[tuple[str, str]] = []
+        self.depth = 0  # 0 at the top of the cell: only there does a rebinding reach the tests
+
+    def run(self, tree: ast.AST) -> list[tuple[str, str]]:
+        self.visit(tree)
+        return self.found
+
+    def _protected(self, node: ast.AST) -> bool:
+        root = _root_name(node)
+        return root is not None and (root in self.aliases or root in {"__builtins__", "sys"})
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name.split(".")[0] in REFERENCE_MODULES:
+                self.found.append(("imports-reference", f"imports {alias.name}"))
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if (node.module or "").split(".")[0] in REFERENCE_MODULES:
+            self.found.append(("imports-reference", f"imports from {node.module}"))
+        self.generic_visit(node)
+
+    def _check_target(self, target: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._check_target(element)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)) and self._protected(target):
+            self.found.append(("patches", f"patches {_dotted(target)}"))
+        elif isinstance(target, ast.Name):
+            self._check_name(target.id)
+
+    def _check_name(self, name: str) -> None:
+        if self.depth:
+            return
+        if name in BUILTIN_NAMES:
+            self.found.append(("patches", f"rebinds the builtin {name!r}"))
+        elif name in self.helpers:
+            self.found.append(("patches", f"rebinds {name!r}, which the test cells use"))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._check_target(target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._check_target(node.target)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check_target(node.target)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._check_target(target)
+        self.generic_visit(node)
+
+    def _check_definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self._check_name(node.name)
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _check_definition
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = _dotted(node.func)
+        last = func.rsplit(".", 1)[-1]
+        if last in PATCHERS and node.args and (self._protected(node.args[0]) or isinstance(node.args[0], ast.Constant)):
+            self.found.append(("patches", f"patches through {func}({_dotted(node.args[0])}, ...)"))
+        if func in {"__import__", "importlib.import_module"} and node.args:
+            target = node.args[0]
+            if isinstance(target, ast.Constant) and str(target.value).split(".")[0] in REFERENCE_MODULES:
+                self.found.append(("imports-reference", f"imports {target.value} through {func}"))
+        root = _root_name(node.func)
+        if last in PATH_CALLS or root in FILE_MODULES:
+            self._check_file_access(func, node, root in FILE_MODULES and last in FILE_ACTIONS)
+        self.generic_visit(node)
+
+    def _check_file_access(self, func: str, node: ast.Call, module_call: bool) -> None:
+        literals = [a.value for a in [*node.args, *(k.value for k in node.keywords)]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        outside = [p for p in literals if p.startswith(("/", "~", "\\")) or ".." in p.replace("\\", "/").split("/")]
+        if outside:
+            self.found.append(("touches-files", f"{func}() reaches outside the submission folder: {outside[0]!r}"))
+        elif module_call:
+            self.found.append(("touches-files", f"calls {func}() (file system or process access from an answer)"))
