@@ -1,0 +1,159 @@
+"""Bad input and tampering: one graded batch, one test per case.
+
+Every case must get its own clear line in `grade`'s summary and a zero (or a flag) in the
+gradebook, while the rest of the batch is graded normally.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import autograder_fixture as fx
+from autograder.course import open_course
+from autograder.grading import Summary, grade
+from autograder.sandbox import Limits
+
+pytestmark = pytest.mark.slow
+
+HOG = "hog = []\nwhile True:\n    hog.append(bytearray(10**8))"
+FULL = {"test_square": 1.0, "test_square_hidden": 2.0, "test_cube": 1.0}
+
+
+def _duplicated(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "square")
+    nb.cells.insert(index + 1, copy.deepcopy(nb.cells[index]))
+    return nb
+
+
+def _other_assignment(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata["nbgrader"]["grade_id"] = "elsewhere_" + cell.metadata["nbgrader"]["grade_id"]
+    return nb
+
+
+def submissions(root: Path) -> dict[str, tuple]:
+    """student -> (notebook or raw text or None, extra files)."""
+    return {
+        "correct": (fx.answered(root), {}),
+        "invalid-json": ('{"cells": [ this is not json', {}),
+        "missing-notebook": (None, {"Demo-Copy1.ipynb": nbformat.writes(fx.answered(root))}),
+        "extra-file": (fx.answered(root), {"scratch.py": "print('draft')\n"}),
+        "empty": (None, {}),
+        "other-assignment": (_other_assignment(fx.answered(root)), {}),
+        "dying-kernel": (fx.answered(root, cube="import os\nos._exit(1)"), {}),
+        "memory-hog": (fx.answered(root, square=HOG), {}),
+        "imports-solutions": (fx.answered(root, square="import solutions\n\ndef square(x):\n    return x * x"), {}),
+        "patches-numpy": (fx.answered(root, square="np.isclose = lambda *a, **k: True\n\ndef square(x):\n    return x * x"), {}),
+        "touches-files": (fx.answered(root, square="secret = open('/etc/hostname').read()\n\ndef square(x):\n    return x * x"), {}),
+        "test-edited": (fx.edited(fx.answered(root, square="def square(x):\n    return 0"), "test_square", "assert True"), {}),
+        "test-deleted": (fx.without(fx.answered(root), "test_cube"), {}),
+        "duplicated": (_duplicated(fx.answered(root)), {}),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
+    root = fx.build_course(tmp_path_factory.mktemp("bad") / "course")
+    for student, (content, extra) in submissions(root).items():
+        fx.submit(root, student, content, extra)
+    before = {p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()}
+    summary = grade(open_course(root), fx.ASSIGNMENT, workers=2, progress=False,
+                    limits=Limits(cell_timeout=20, memory=768 * 1024**2))
+    after = {p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()}
+    assert before == after, "grading modified a submission"
+    return root, summary
+
+
+def lines(summary: Summary, student: str) -> str:
+    return "\n".join(line for line in summary.lines if line.startswith(f"{student}:"))
+
+
+def cell_scores(root: Path, student: str) -> dict[str, tuple[float, bool]]:
+    with open_course(root).gradebook() as gb:
+        notebook = gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student)
+        return {g.name: (float(g.score), bool(g.needs_manual_grade)) for g in notebook.grades}
+
+
+def test_whole_batch_is_graded(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert sorted(summary.graded) == sorted(submissions(root)), summary.text()
+    assert {g: s for g, (s, _) in cell_scores(root, "correct").items()} == FULL
+
+
+def test_invalid_json(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "demo: not a valid notebook" in lines(summary, "invalid-json")
+    assert all(s == (0.0, True) for s in cell_scores(root, "invalid-json").values())
+
+
+def test_missing_notebook(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    text = lines(summary, "missing-notebook")
+    assert "demo: notebook missing" in text and "extra file ignored by grading: Demo-Copy1.ipynb" in text
+    assert all(s == 0.0 for s, _ in cell_scores(root, "missing-notebook").values())
+
+
+def test_extra_file_is_reported_and_the_notebook_graded(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "extra file ignored by grading: scratch.py" in lines(summary, "extra-file")
+    assert {g: s for g, (s, _) in cell_scores(root, "extra-file").items()} == FULL
+
+
+def test_empty_submission_folder(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "empty submission folder" in lines(summary, "empty")
+    assert all(s == 0.0 for s, _ in cell_scores(root, "empty").values())
+
+
+def test_notebook_from_another_assignment(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "notebook from another assignment" in lines(summary, "other-assignment")
+    assert all(s == (0.0, True) for s in cell_scores(root, "other-assignment").values())
+
+
+def test_dying_kernel(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "could not be run: DeadKernelError" in lines(summary, "dying-kernel")
+    assert all(s == (0.0, True) for s in cell_scores(root, "dying-kernel").values())
+
+
+def test_memory_hog_fails_its_cell_and_the_kernel_goes_on(graded: tuple[Path, Summary]) -> None:
+    root, _ = graded
+    scores = {g: s for g, (s, _) in cell_scores(root, "memory-hog").items()}
+    assert scores == {"test_square": 0.0, "test_square_hidden": 0.0, "test_cube": 1.0}
+    autograded = nbformat.read(root / "autograded" / "memory-hog" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb", 4)
+    hog_cell = next(c for c in autograded.cells if c.source == HOG)
+    assert [o.ename for o in hog_cell.outputs if o.output_type == "error"] == ["MemoryError"]
+
+
+@pytest.mark.parametrize("student, reason", [
+    ("imports-solutions", "square: imports solutions"),
+    ("patches-numpy", "square: patches np.isclose"),
+    ("touches-files", "square: open() reaches outside the submission folder: '/etc/hostname'"),
+    ("test-edited", "locked cell 'test_square' was edited (nbgrader grades with the original cell)"),
+    ("test-deleted", "locked cell 'test_cube' is missing"),
+    ("duplicated", "cell 'square' appears 2 times"),
+])
+def test_integrity_case_is_flagged_with_its_reason(graded: tuple[Path, Summary], student: str, reason: str) -> None:
+    root, summary = graded
+    assert f"FLAGGED (score kept): {reason}" in lines(summary, student)
+    record = json.loads((root / "grading" / fx.ASSIGNMENT / f"{student}.json").read_text())
+    assert any(reason in f["message"] for f in record["findings"])
+    with open_course(root).gradebook() as gb:
+        assert gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student).flagged
+
+
+def test_edited_test_cell_is_restored_before_grading(graded: tuple[Path, Summary]) -> None:
+    root, _ = graded
+    assert cell_scores(root, "test-edited")["test_square"][0] == 0.0
+
+
+def test_clean_submissions_are_not_flagged(graded: tuple[Path, Summary]) -> None:
+    _, summary = graded
+    assert "FLAGGED" not in lines(summary, "correct") + lines(summary, "extra-file")
