@@ -33,6 +33,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
+from traitlets.config import Config
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -135,11 +136,9 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def executor(config: Any, limits: Limits, home: Path, isolate_network: bool) -> LimitedExecute:
-    """An Execute preprocessor configured from the course config plus our limits."""
-    from traitlets.config import Config
-
-    cfg = Config(config)
+def limits_config(limits: Limits, home: Path, isolate_network: bool) -> Config:
+    """Config for LimitedExecute and its kernel manager; merge it over the course's config."""
+    cfg = Config()
     cfg.SandboxedKernelManager.memory_limit = limits.memory
     cfg.SandboxedKernelManager.file_size_limit = limits.file_size
     cfg.SandboxedKernelManager.isolate_network = isolate_network
@@ -151,4 +150,4 @@ def executor(config: Any, limits: Limits, home: Path, isolate_network: bool) -> 
     cfg.LimitedExecute.notebook_timeout = float(limits.notebook_timeout)
     cfg.LimitedExecute.output_limit = limits.output
     cfg.Execute.timeout = limits.cell_timeout
-    return LimitedExecute(config=cfg, kernel_manager_class=SandboxedKernelManager)
+    return cfg
