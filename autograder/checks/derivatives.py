@@ -1,0 +1,267 @@
+"""Checks for notebook 01: difference quotients, relative error, and the order of accuracy.
+
+Each answer gets two checks: `check_<answer>(learner, ..., expected=...)` for the visible test cells
+(a fixed example with its number written in the cell) and `check_<answer>_against(learner, reference,
+seed=...)` for the hidden ones (the reference on seeded random inputs). Both name the likely mistake
+by running the mistake models below on the same inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+import inspect
+import math
+
+import numpy as np
+
+from .compare import Case, Mistakes, NoVerdict, check_against, check_call, run_quietly, seeded_rng
+
+DifferenceRule = Callable[..., float]
+"""A numerical derivative with the course's signature: rule(f, *vals, arg=0, epsilon=1e-6) -> ∂f/∂vals[arg]."""
+
+
+# --- Mistake models: the difference quotients learners write by accident -----------------------
+
+def _move_one(vals: Sequence[float], arg: int, delta: float) -> list[float]:
+    moved = list(vals)
+    moved[arg] = moved[arg] + delta
+    return moved
+
+
+def _move_first(vals: Sequence[float], arg: int, delta: float) -> list[float]:
+    return _move_one(vals, 0, delta)
+
+
+def _move_all(vals: Sequence[float], arg: int, delta: float) -> list[float]:
+    return [v + delta for v in vals]
+
+
+def _quotient(
+    upper: int, lower: int, denominator: Callable[[float], float], move=_move_one
+) -> DifferenceRule:
+    """(f(x + upper·ε) − f(x + lower·ε)) / denominator(ε), with x = vals[arg] moved by `move`."""
+
+    def rule(f: Callable[..., float], *vals: float, arg: int = 0, epsilon: float = 1e-6) -> float:
+        high = f(*move(vals, arg, upper * epsilon))
+        low = f(*move(vals, arg, lower * epsilon))
+        return (high - low) / denominator(epsilon)
+
+    return rule
+
+
+_central = _quotient(+1, -1, lambda e: 2 * e)
+_forward = _quotient(+1, 0, lambda e: e)
+
+CENTRAL_DIFFERENCE_MISTAKES: Mistakes = {
+    "forward difference (f(x + ε) − f(x)) / ε instead of the central difference (f(x + ε) − f(x − ε)) / 2ε": _forward,
+    "backward difference (f(x) − f(x − ε)) / ε instead of the central difference (f(x + ε) − f(x − ε)) / 2ε": _quotient(0, -1, lambda e: e),
+    "divided by ε instead of 2ε: the two points are 2ε apart": _quotient(+1, -1, lambda e: e),
+    "returned the difference f(x + ε) − f(x − ε) without dividing by 2ε": _quotient(+1, -1, lambda e: 1.0),
+    "`/ 2 * epsilon` divides by 2 and then multiplies by ε; write `/ (2 * epsilon)`": _quotient(+1, -1, lambda e: 2 / e),
+    "sign flipped: (f(x − ε) − f(x + ε)) / 2ε": _quotient(-1, +1, lambda e: 2 * e),
+    "wrong arg: moved the first input vals[0] instead of vals[arg]": _quotient(+1, -1, lambda e: 2 * e, _move_first),
+    "moved every input by ε instead of only vals[arg]": _quotient(+1, -1, lambda e: 2 * e, _move_all),
+}
+
+FORWARD_DIFFERENCE_MISTAKES: Mistakes = {
+    "central difference (f(x + ε) − f(x − ε)) / 2ε instead of the forward difference (f(x + ε) − f(x)) / ε": _central,
+    "backward difference (f(x) − f(x − ε)) / ε instead of the forward difference (f(x + ε) − f(x)) / ε": _quotient(0, -1, lambda e: e),
+    "returned the difference f(x + ε) − f(x) without dividing by ε": _quotient(+1, 0, lambda e: 1.0),
+    "sign flipped: (f(x) − f(x + ε)) / ε": _quotient(0, +1, lambda e: e),
+    "wrong arg: moved the first input vals[0] instead of vals[arg]": _quotient(+1, 0, lambda e: e, _move_first),
+    "moved every input by ε instead of only vals[arg]": _quotient(+1, 0, lambda e: e, _move_all),
+}
+
+_RULES = {"central": CENTRAL_DIFFERENCE_MISTAKES, "forward": FORWARD_DIFFERENCE_MISTAKES}
+
+
+def _rule_mistakes(learner: DifferenceRule, rule: str, uses_default_epsilon: bool) -> Mistakes:
+    """The catalogue for `rule`, plus two mistakes only the learner's own function can reveal."""
+    if rule not in _RULES:
+        raise ValueError(f"rule must be one of {sorted(_RULES)}, not {rule!r}")
+    mistakes = dict(_RULES[rule])
+    exact = _central if rule == "central" else _forward
+
+    def other_step(f, *vals, arg=0, epsilon=1e-6):
+        outcome = run_quietly(learner, f, *vals, arg=arg, epsilon=10 * epsilon)
+        if outcome.error is not None:
+            raise NoVerdict
+        return outcome.value
+
+    mistakes["the `epsilon` argument is ignored: the answer stays the same when ε changes (a step fixed inside the function?)"] = other_step
+    default = _default_epsilon(learner)
+    if uses_default_epsilon and default is not None and default < 1e-8:
+
+        def tiny_step(f, *vals, arg=0, epsilon=1e-6):
+            return exact(f, *vals, arg=arg, epsilon=default)
+
+        mistakes[f"ε too small: your default epsilon={default!r} lets round-off in f(x ± ε) swamp the difference; use 1e-6"] = tiny_step
+    return mistakes
+
+
+def _default_epsilon(learner: Callable[..., object]) -> float | None:
+    try:
+        parameter = inspect.signature(learner).parameters.get("epsilon")
+    except (TypeError, ValueError):
+        return None
+    if parameter is None or not isinstance(parameter.default, (int, float)):
+        return None
+    return float(parameter.default)
+
+
+def _signature_hint(learner: Callable[..., object]) -> dict[type[BaseException], str]:
+    name = getattr(learner, "__name__", "rule")
+    return {TypeError: f"Keep the signature {name}(f, *vals, arg=0, epsilon=1e-6): f's inputs come in as *vals."}
+
+
+def check_difference(
+    learner: DifferenceRule,
+    f: Callable[..., float],
+    *vals: float,
+    expected: float,
+    rule: str = "central",
+    rtol: float = 1e-9,
+    **options: float,
+) -> None:
+    """Visible-test check of a difference rule ("central" or "forward") on one fixed example."""
+    mistakes = _rule_mistakes(learner, rule, uses_default_epsilon="epsilon" not in options)
+    check_call(
+        learner, (f, *vals), options, expected=expected, rtol=rtol, mistakes=mistakes,
+        error_hints=_signature_hint(learner),
+    )
+
+
+# --- The functions hidden tests differentiate: smooth where the random points fall ---------------
+
+def cube(x: float) -> float:
+    return x**3
+
+
+def h(x: float, y: float) -> float:
+    """The course's running example: log(xy) + exp(xy)."""
+    return math.log(x * y) + math.exp(x * y)
+
+
+def tilt(x: float, y: float, z: float) -> float:
+    return x * y * z + x**2 - math.sin(z)
+
+
+_PANEL = (cube, math.sin, math.exp, h, tilt)
+
+
+def _difference_cases(seed: int) -> Iterator[Case]:
+    """Every panel function, at a random point in [0.5, 2] and every input, with ε from 1e-3 to 1e-2."""
+    rng = seeded_rng(seed)
+    for f in _PANEL:
+        arity = len(inspect.signature(f).parameters)
+        for arg in range(arity):
+            vals = tuple(float(v) for v in rng.uniform(0.5, 2.0, arity).round(3))
+            epsilon = float(rng.choice([1e-2, 3e-3, 1e-3]))
+            yield Case((f, *vals), {"arg": arg, "epsilon": epsilon})
+
+
+def check_difference_against(
+    learner: DifferenceRule, reference: DifferenceRule, *, rule: str = "central", seed: int = 0
+) -> None:
+    """Hidden-test check: the learner's rule equals the reference on seeded inputs, and on the default ε."""
+    hints = _signature_hint(learner)
+    mistakes = _rule_mistakes(learner, rule, uses_default_epsilon=False)
+    check_against(learner, reference, _difference_cases(seed), rtol=1e-8, mistakes=mistakes, error_hints=hints)
+    x = round(float(seeded_rng(seed).uniform(0.5, 2.0)), 3)
+    check_call(
+        learner, (math.sin, x), expected=reference(math.sin, x), rtol=1e-6,
+        mistakes=_rule_mistakes(learner, rule, uses_default_epsilon=True), error_hints=hints,
+    )
+
+
+# --- Relative error ------------------------------------------------------------------------------
+
+RELATIVE_ERROR_MISTAKES: Mistakes = {
+    "no floor in the denominator: |a − b| / max(|a|, |b|) divides by zero when both are zero": lambda a, b: abs(a - b) / max(abs(a), abs(b)),
+    "absolute error |a − b|, not divided by the size of the numbers": lambda a, b: abs(a - b),
+    "divided by |b| only: the answer changes when a and b swap places": lambda a, b: abs(a - b) / max(abs(b), 1e-12),
+    "divided by |a| only: the answer changes when a and b swap places": lambda a, b: abs(a - b) / max(abs(a), 1e-12),
+    "no absolute value in the numerator: (a − b) / ... is negative when a < b": lambda a, b: (a - b) / max(abs(a), abs(b), 1e-12),
+    "divided by |a| + |b| instead of max(|a|, |b|)": lambda a, b: abs(a - b) / max(abs(a) + abs(b), 1e-12),
+    "a floor of 1 in the denominator turns it into the absolute error for small numbers; use a tiny floor like 1e-12": lambda a, b: abs(a - b) / max(abs(a), abs(b), 1.0),
+}
+
+
+def check_relative_error(
+    learner: Callable[[float, float], float], a: float, b: float, *, expected: float, atol: float = 0.0
+) -> None:
+    """Visible-test check of relative_error(a, b) on one fixed pair."""
+    check_call(learner, (a, b), expected=expected, rtol=1e-9, atol=atol, mistakes=RELATIVE_ERROR_MISTAKES)
+
+
+def check_relative_error_against(
+    learner: Callable[[float, float], float], reference: Callable[[float, float], float], *, seed: int = 0
+) -> None:
+    """Hidden-test check: equal to the reference on seeded pairs of every sign and size, both ways round."""
+    rng = seeded_rng(seed)
+    pairs = [(0.0, 0.0)]
+    for scale in (1e-3, 1.0, 1e4):
+        a, b = (rng.normal(size=2) * scale).round(6).tolist()
+        pairs += [(a, b), (b, a), (a, a * (1 + 1e-7))]
+    cases = [Case((a, b), {}) for a, b in pairs]
+    check_against(learner, reference, cases, rtol=1e-9, atol=1e-15, mistakes=RELATIVE_ERROR_MISTAKES)
+
+
+# --- Order of accuracy ---------------------------------------------------------------------------
+
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def _logs(values: Sequence[float], base: float = math.e) -> list[float]:
+    return [math.log(v, base) for v in values]
+
+
+ORDER_OF_ACCURACY_MISTAKES: Mistakes = {
+    "axes swapped: the slope of log ε against log error is 1/p": lambda eps, err: _slope(_logs(err), _logs(eps)),
+    "sign flipped: the error shrinks with ε, so the slope is positive": lambda eps, err: -_slope(_logs(eps), _logs(err)),
+    "no logarithms: fit log(error) against log(ε), not error against ε": lambda eps, err: _slope(list(eps), list(err)),
+    "mixed log bases: log10 of the errors but the natural log of ε": lambda eps, err: _slope(_logs(eps), _logs(err, 10)),
+    "mixed log bases: the natural log of the errors but log10 of ε": lambda eps, err: _slope(_logs(eps, 10), _logs(err)),
+    "log(error) / log(ε) at one point ignores the constant C in error ≈ C·ε^p; use the slope between points": lambda eps, err: math.log(err[-1]) / math.log(eps[-1]),
+}
+
+
+def check_order_of_accuracy(
+    learner: Callable[[Sequence[float], Sequence[float]], float],
+    epsilons: Sequence[float],
+    errors: Sequence[float],
+    *,
+    expected: float,
+    atol: float = 0.02,
+) -> None:
+    """Visible-test check of order_of_accuracy on one fixed set of measurements."""
+    check_call(
+        learner, (list(epsilons), list(errors)), expected=expected, atol=atol, rtol=0.0,
+        mistakes=ORDER_OF_ACCURACY_MISTAKES, what=f"order_of_accuracy(epsilons={list(epsilons)}, errors={list(errors)})",
+    )
+
+
+def _rounded(value: float) -> float:
+    """Four significant digits: short enough to read in a message, and the fit barely moves."""
+    return float(f"{value:.4g}")
+
+
+def check_order_of_accuracy_against(
+    learner: Callable[[Sequence[float], Sequence[float]], float],
+    reference: Callable[[Sequence[float], Sequence[float]], float],
+    *,
+    seed: int = 0,
+) -> None:
+    """Hidden-test check on seeded error ≈ C·ε^p data, ±1% noise over 3 decades: any sound fit is within 0.02 of p."""
+    rng = seeded_rng(seed)
+    cases = []
+    for order in (1, 2, 4):
+        count = int(rng.integers(3, 8))
+        start = float(rng.uniform(1, 2))
+        epsilons = [_rounded(e) for e in 10.0 ** -np.linspace(start, start + 3, count)]
+        constant = float(rng.uniform(0.2, 5.0))
+        errors = [_rounded(constant * e**order * rng.uniform(0.99, 1.01)) for e in epsilons]
+        cases.append(Case((epsilons, errors), {}, f"order_of_accuracy(epsilons={epsilons}, errors={errors})"))
+    check_against(learner, reference, cases, rtol=0.0, atol=0.02, mistakes=ORDER_OF_ACCURACY_MISTAKES)

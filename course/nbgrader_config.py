@@ -1,0 +1,18 @@
+# nbgrader configuration for the Backprop Lab course: this folder (course/) is the course directory.
+# Run nbgrader from here, e.g. `cd course && ../.venv/bin/nbgrader generate_assignment 01_central_difference`.
+c = get_config()  # noqa: F821 (nbgrader's config loader provides get_config)
+
+c.CourseDirectory.course_id = "backprop-lab"
+
+# What `### BEGIN SOLUTION` ... `### END SOLUTION` turns into in the student version.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A whole notebook runs in under 30 s, so a cell that takes 30 s is stuck, not slow.
+c.Execute.timeout = 30
+c.Execute.startup_timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Keep a learner's runaway printing from bloating the autograded notebook and the feedback.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 100

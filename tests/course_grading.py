@@ -1,0 +1,251 @@
+"""Shared test helpers: grade submissions of the course's notebooks with nbgrader itself, and run notebooks.
+
+A `CourseWorkspace` is a throwaway copy of course/ (config, source, release) where nbgrader may
+write its gradebook and folders. Per assignment it regenerates the release once, builds the
+submissions (the source notebook as is, the blank release, every variant in
+course/variants/<assignment>.yml), autogrades them all in ONE nbgrader call, and reads back each
+test cell's score and error text. tests/conftest.py caches that per assignment for the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from autograder.course import open_course
+from autograder.release import generate_release
+from autograder.variants import Variant, apply_variant, load_variants
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "course"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def assignments() -> list[str]:
+    """Assignments that have a source notebook, in course order."""
+    return sorted(p.parent.name for p in (COURSE / "source").glob("*/*.ipynb"))
+
+
+def notebook_filename(assignment: str) -> str:
+    """The assignment's notebook file: its name without the number, e.g. central_difference.ipynb."""
+    return assignment.split("_", 1)[1] + ".ipynb"
+
+
+def source_notebook(assignment: str) -> Path:
+    return COURSE / "source" / assignment / notebook_filename(assignment)
+
+
+def release_notebook(assignment: str, course: Path = COURSE) -> Path:
+    return course / "release" / assignment / notebook_filename(assignment)
+
+
+def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def autograded_test_ids(notebook: nbformat.NotebookNode) -> list[str]:
+    """grade_ids of the code cells nbgrader scores by running them (visible and hidden tests)."""
+    return [
+        nbgrader_meta(c)["grade_id"]
+        for c in notebook.cells
+        if c.cell_type == "code" and nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    ]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook to hand in: who submits it, and the variant it was built from (None: source or blank)."""
+
+    student: str
+    notebook: nbformat.NotebookNode
+    variant: Variant | None = None
+
+
+@dataclass
+class GradedSubmission:
+    """nbgrader's verdict on one submission: score per autograded test cell, and each failing cell's error."""
+
+    submission: Submission
+    scores: dict[str, float] = field(default_factory=dict)
+    max_scores: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def lost_points(self) -> set[str]:
+        """Test cells that scored less than their points."""
+        return {g for g, s in self.scores.items() if s < self.max_scores[g]}
+
+    def report(self) -> str:
+        """Every cell's score, then the errors: what a failing test should print."""
+        lines = [f"{self.submission.student}:"]
+        lines += [f"  {g}: {self.scores[g]:g}/{self.max_scores[g]:g}" for g in sorted(self.scores)]
+        lines += [f"--- {g} ---\n{text}" for g, text in sorted(self.errors.items())]
+        return "\n".join(lines)
+
+
+def student_id(kind: str, name: str) -> str:
+    """A folder-safe student id from a variant's name, e.g. wrong-forward-difference-instead-of-central."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
+    return f"{kind}-{slug}"
+
+
+def build_submissions(assignment: str, blank: nbformat.NotebookNode) -> list[Submission]:
+    """The source notebook as is, the blank release, and every variant applied to the source."""
+    source = nbformat.read(source_notebook(assignment), as_version=4)
+    built = [Submission("source", source), Submission("blank", blank)]
+    variants = load_variants(assignment, COURSE)
+    built += [
+        Submission(student_id("right" if v.is_right else "wrong", v.name), apply_variant(source, v), v)
+        for v in variants
+    ]
+    return built
+
+
+class CourseWorkspace:
+    """A throwaway copy of course/ in which nbgrader generates releases and autogrades submissions."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.copy(COURSE / "nbgrader_config.py", root / "nbgrader_config.py")
+        for folder in ("source", "release"):
+            if (COURSE / folder).is_dir():
+                shutil.copytree(COURSE / folder, root / folder, dirs_exist_ok=True)
+        self._released: set[str] = set()
+
+    def release(self, assignment: str) -> Path:
+        """The assignment's release notebook, regenerated from source here (once per workspace)."""
+        if assignment not in self._released:
+            generate_release(assignment, self.root)
+            self._released.add(assignment)
+        return release_notebook(assignment, self.root)
+
+    def grade(self, assignment: str, submissions: Iterable[Submission]) -> dict[str, GradedSubmission]:
+        """Autograde every submission with ONE `nbgrader autograde` run; results by student id."""
+        self.release(assignment)
+        submissions = list(submissions)
+        filename = notebook_filename(assignment)
+        for sub in submissions:
+            folder = self.root / "submitted" / sub.student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(sub.notebook, folder / filename)
+        course = open_course(self.root)
+        result = course.api().autograde(assignment, "*", force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{result.get('error') or result.get('log')}")
+        graded = {}
+        with course.gradebook() as gb:
+            for sub in submissions:
+                notebook = gb.find_submission_notebook(filename[: -len(".ipynb")], assignment, sub.student)
+                result_ = GradedSubmission(sub)
+                for grade in notebook.grades:
+                    if grade.cell.cell_type == "code":
+                        result_.scores[grade.name] = float(grade.score)
+                        result_.max_scores[grade.name] = float(grade.max_score)
+                autograded = self.root / "autograded" / sub.student / assignment / filename
+                result_.errors = cell_errors(nbformat.read(autograded, as_version=4), result_.lost_points())
+                graded[sub.student] = result_
+        return graded
+
+    def grade_variants(self, assignment: str) -> dict[str, GradedSubmission]:
+        """Grade the source, the blank release and every variant of an assignment."""
+        blank = nbformat.read(self.release(assignment), as_version=4)
+        return self.grade(assignment, build_submissions(assignment, blank))
+
+
+def cell_errors(notebook: nbformat.NotebookNode, grade_ids: Iterable[str]) -> dict[str, str]:
+    """The error text (traceback without colour codes, and anything on stderr) of the named cells."""
+    wanted = set(grade_ids)
+    errors = {}
+    for cell in notebook.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if cell.cell_type != "code" or grade_id not in wanted:
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                parts.append("\n".join(out.traceback) or f"{out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                parts.append(out.text)
+        errors[grade_id] = ANSI.sub("", "\n".join(parts))
+    return errors
+
+
+# --- Assertions the per-notebook tests share -----------------------------------------------------
+
+def assert_full_marks(graded: GradedSubmission, test_ids: Iterable[str]) -> None:
+    """Every autograded test cell scored all its points."""
+    test_ids = list(test_ids)
+    assert sorted(graded.scores) == sorted(test_ids), graded.report()
+    assert not graded.lost_points(), graded.report()
+
+
+def assert_zero(graded: GradedSubmission, test_ids: Iterable[str]) -> None:
+    """Every autograded test cell scored nothing (a blank release must not earn points)."""
+    test_ids = list(test_ids)
+    assert sorted(graded.scores) == sorted(test_ids), graded.report()
+    assert all(graded.scores[g] == 0 for g in test_ids), graded.report()
+
+
+def assert_caught(graded: GradedSubmission, variant: Variant) -> None:
+    """A wrong variant scores zero on each listed cell, and each of those cells' errors names the mistake."""
+    for grade_id in variant.fails:
+        assert grade_id in graded.scores, f"{variant.name}: no test cell {grade_id!r}\n{graded.report()}"
+        assert graded.scores[grade_id] == 0, f"{variant.name}: {grade_id} did not fail\n{graded.report()}"
+        assert variant.message in graded.errors[grade_id], (
+            f"{variant.name}: {grade_id}'s error does not say {variant.message!r}\n{graded.report()}"
+        )
+
+
+# --- Running a notebook top to bottom ------------------------------------------------------------
+
+PEAK_RSS_PROBE = "import resource as _r; print(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss * 1024)"
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A notebook run: the executed notebook, its wall time, and the kernel's peak resident memory."""
+
+    notebook: nbformat.NotebookNode
+    seconds: float
+    peak_rss_bytes: int
+
+
+def execute_notebook(path: Path, timeout: int = 30) -> Execution:
+    """Run the notebook top to bottom in a fresh kernel in its own folder; errors raise CellExecutionError.
+
+    A last cell added to a copy asks the kernel for its own peak RSS (ru_maxrss is in KiB on Linux).
+    """
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(PEAK_RSS_PROBE))
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    probe = notebook.cells.pop()
+    return Execution(notebook, seconds, int(probe.outputs[0].text.strip()))
+
+
+def outputs_stripped(notebook: nbformat.NotebookNode) -> list[int]:
+    """Indices of code cells that still carry outputs or an execution count."""
+    return [
+        i for i, c in enumerate(notebook.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
+
+
+def release_view(notebook: nbformat.NotebookNode) -> list[tuple[str, str, dict]]:
+    """What must match between a committed and a regenerated release: each cell's type, source and metadata."""
+    return [(c.cell_type, c.source, dict(c.get("metadata", {}))) for c in notebook.cells]
+
+
+def graded_variant(graded: Mapping[str, GradedSubmission], variant: Variant) -> GradedSubmission:
+    """The graded submission that was built from `variant`."""
+    return graded[student_id("right" if variant.is_right else "wrong", variant.name)]
