@@ -70,7 +70,7 @@ def check_gradients(f, arrays: list[np.ndarray], backend: str, seed: int, n_indi
             lower[k][index] -= EPSILON
             numeric = (weighted(upper) - weighted(lower)) / (2 * EPSILON)
             error = abs(analytic[index] - numeric) / max(abs(analytic[index]), abs(numeric), 1.0)
-            assert error < 1e-6, f"input {k} at {index}: backward gave {analytic[index]}, numerically {numeric}"
+            assert error < 1e-6, f"input {k} at {index}: backward {analytic[index]}, numeric {numeric}"
     return out
 
 
@@ -135,7 +135,13 @@ def test_broadcasting_binary_forward_and_gradient(name, backend, pair, seed):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=20, deadline=None)
-@given(m=st.integers(1, 4), k=st.integers(1, 4), n=st.integers(1, 4), vector=st.sampled_from(["", "left", "right", "both"]), seed=seeds)
+@given(
+    m=st.integers(1, 4),
+    k=st.integers(1, 4),
+    n=st.integers(1, 4),
+    vector=st.sampled_from(["", "left", "right", "both"]),
+    seed=seeds,
+)
 def test_matmul_forward_and_gradient(backend, m, k, n, vector, seed):
     rng = np.random.default_rng(seed)
     x = sample(rng, (k,) if vector in ("left", "both") else (m, k), "any")
@@ -150,16 +156,18 @@ def test_matmul_forward_and_gradient(backend, m, k, n, vector, seed):
 @given(data=st.data(), shape=shapes, keepdims=st.booleans(), seed=seeds)
 def test_reductions_every_axis_and_keepdims(name, backend, data, shape, keepdims, seed):
     ndim = len(shape)
-    axis = data.draw(
-        st.one_of(
-            st.none(),
-            st.integers(-ndim, ndim - 1) if ndim else st.nothing(),
-            st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).map(tuple) if ndim else st.just(()),
-        )
-    )
+    axes = st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).map(tuple) if ndim else st.just(())
+    axis = data.draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1) if ndim else st.nothing(), axes))
     x = sample(np.random.default_rng(seed), shape, "distinct")
     out = check_gradients(lambda t: getattr(t, name)(axis=axis, keepdims=keepdims), [x], backend, seed)
     np.testing.assert_allclose(out.numpy(), REDUCTIONS[name](x, axis=axis, keepdims=keepdims), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_big_tensors_are_checked_on_a_few_random_entries(backend):
+    rng = np.random.default_rng(11)
+    x, w, b = rng.standard_normal((64, 50)), rng.standard_normal((50, 30)), rng.standard_normal(30)
+    check_gradients(lambda x, w, b: (x @ w + b).tanh().mean(axis=0), [x, w, b], backend, seed=11)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -370,7 +378,8 @@ def cupy_gpu_usable() -> bool:
 
 def test_gpu_without_cupy_says_how_to_install_it_or_use_the_cpu(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` fail
-    with pytest.raises(DeviceUnavailableError, match=r"not installed.*pip install backprop-lab\[gpu\].*device=\"cpu\""):
+    expected = r"not installed.*pip install backprop-lab\[gpu\].*device=\"cpu\""
+    with pytest.raises(DeviceUnavailableError, match=expected):
         Tensor([1.0], device="gpu")
     assert Tensor([1.0], device="cpu").device == "cpu"
 
@@ -379,15 +388,17 @@ def test_gpu_with_cupy_but_no_gpu_says_why_and_to_use_the_cpu(monkeypatch):
     def no_device():
         raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
 
-    fake = types.SimpleNamespace(
-        is_available=lambda: False, cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=no_device))
-    )
+    runtime = types.SimpleNamespace(getDeviceCount=no_device)
+    fake = types.SimpleNamespace(is_available=lambda: False, cuda=types.SimpleNamespace(runtime=runtime))
     monkeypatch.setitem(sys.modules, "cupy", fake)
     with pytest.raises(DeviceUnavailableError, match=r"usable CUDA GPU.*cudaErrorNoDevice.*device=\"cpu\""):
         Tensor([1.0]).to("gpu")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cupy") is None or cupy_gpu_usable(), reason="needs cupy installed on a machine without a GPU")
+@pytest.mark.skipif(
+    importlib.util.find_spec("cupy") is None or cupy_gpu_usable(),
+    reason="needs cupy installed on a machine without a GPU",
+)
 def test_real_cupy_without_gpu_raises_the_clear_error():
     with pytest.raises(DeviceUnavailableError, match=r"usable CUDA GPU.*device=\"cpu\"") as raised:
         Tensor([1.0, 2.0], device="gpu")
