@@ -546,9 +546,11 @@ class Tensor:
     # --- reductions and shape ---
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum along `axis` (an int, a tuple, or None for every axis), keeping them as size 1 if asked."""
         return Tensor._apply(Sum, self, axes=_normalize_axes(axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Mean along `axis`, with the same `axis` and `keepdims` as sum()."""
         return Tensor._apply(Mean, self, axes=_normalize_axes(axis, self.ndim), keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -593,7 +595,7 @@ class Tensor:
                     "of that shape"
                 )
             return self._xp.ones_like(self.data)
-        seed = self._lift(grad).data
+        seed = self._xp.asarray(self._lift(grad).data, copy=True)  # later edits to `grad` stay out
         if tuple(seed.shape) != self.shape:
             raise ValueError(
                 f"backward(grad) needs a gradient of the tensor's shape {self.shape}, got shape "
