@@ -39,14 +39,19 @@ def _fail_unless_close(
     mistakes: Mapping[str, object],
     rtol: float = BOX_RTOL,
     atol: float = BOX_ATOL,
-    hint: str = "",
+    shape_hint: str = "",
 ) -> None:
-    """Raise the teaching message unless `got` is `expected`; `mistakes` maps a mistake to its value."""
+    """Raise the teaching message unless `got` is `expected`; `mistakes` maps a mistake to its value.
+
+    `shape_hint` is shown only when the answer holds the wrong number of numbers (one for a pair, say).
+    """
     if got.error is None and is_close(got.value, expected, rtol, atol):
         return
     models = {name: Outcome(value=value) for name, value in mistakes.items()}
     likely = diagnose(got, expected, models, rtol, atol)
-    raise AssertionError(failure_message(what, expected, got, likely, hint)) from got.error
+    found, wanted = as_numbers(got.value), as_numbers(expected)
+    shape_hint = shape_hint if got.error is None and (found is None or len(found) != len(wanted or ())) else ""
+    raise AssertionError(failure_message(what, expected, got, likely, shape_hint)) from got.error
 
 
 def _show(value: object) -> str:
@@ -131,7 +136,7 @@ def check_box(
     _fail_unless_close(
         got, backward, what=f"{built}.backward({d_out!r})", rtol=rtol, atol=atol,
         mistakes=_backward_mistakes(name, inputs, d_out, forward, backward),
-        hint=_PAIR_HINT if len(inputs) == 2 else "",
+        shape_hint=_PAIR_HINT if len(inputs) == 2 else "",
     )
 
 
@@ -245,7 +250,7 @@ def _random_chains(boxes: ModuleType, seed: int) -> Iterator[tuple[Sequence[type
         names = rng.choice(_CHAIN_BOXES, size=int(rng.integers(1, 5)))
         chain = [getattr(boxes, str(name)) for name in names]
         x = round(float(rng.uniform(-1.2, 1.2)), 3)
-        d_out = 1.0 if i % 2 else round(float(rng.uniform(-2.0, 2.0)), 3)
+        d_out = 1.0 if i % 2 else round(float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)), 3)
         yield (tuple(chain) if i % 3 == 0 else chain), x, d_out
 
 
@@ -432,7 +437,7 @@ def check_h_backward(
     models = {name: run_quietly(model, x, y).value for name, model in H_BACKWARD_MISTAKES.items()}
     _fail_unless_close(
         got, expected, what=what, mistakes=models, rtol=1e-7, atol=1e-12,
-        hint="Return the pair (dh/dx, dh/dy) as a tuple or list.",
+        shape_hint="Return the pair (dh/dx, dh/dy) as a tuple or list.",
     )
     skipped = [name for name in _H_BOXES if name not in calls]
     if skipped:
