@@ -38,9 +38,9 @@ class Course:
         """A fresh nbgrader CourseDirectory for this course (nbgrader mutates it per command)."""
         return CourseDirectory(config=self.config)
 
-    def api(self) -> NbGraderAPI:
-        """nbgrader's own high-level API on this course, so its commands and ours agree."""
-        return NbGraderAPI(self.coursedir(), config=self.config)
+    def api(self, config: Config | None = None) -> NbGraderAPI:
+        """nbgrader's own high-level API on this course (optionally with extra config), so its commands and ours agree."""
+        return NbGraderAPI(CourseDirectory(config=config or self.config), config=config or self.config)
 
     @contextlib.contextmanager
     def gradebook(self) -> Iterator[Gradebook]:
