@@ -1,7 +1,8 @@
 """One MLP training step (forward, softmax cross-entropy, backward) with Tensor against hand-written numpy.
 
 Batch 256, 784 -> 256 -> 10 with ReLU, float64, same seed and data for both. Checks that both give
-the same loss and gradients (to 1e-10), then prints the median time of each and their ratio.
+the same loss and gradients (to 1e-10), then times them in alternating pairs and prints the median
+wall-clock and CPU time of each, and the median of the paired ratios.
 Goal: Tensor at most 1.3x the hand-written step.
 
     .venv/bin/python benchmarks/tensor_mlp.py [--repeats N]
@@ -84,24 +85,22 @@ def tensor_step(p: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]
     return float(loss.data), {name: t.grad for name, t in params.items()}
 
 
-def seconds(step: Callable, problem: dict[str, np.ndarray]) -> float:
-    start = time.perf_counter()
+def seconds(step: Callable, problem: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one step (CPU time leaves out waiting for a busy core)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     step(problem)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def paired_times(problem: dict[str, np.ndarray], repeats: int) -> tuple[list[float], list[float]]:
+def paired_times(problem: dict[str, np.ndarray], repeats: int) -> dict[str, list[tuple[float, float]]]:
     """Times of both steps, run back to back and in alternating order, so that load from other
     processes and cache warmth fall on both alike."""
-    numpy_times, tensor_times = [], []
+    times: dict[str, list[tuple[float, float]]] = {"numpy": [], "Tensor": []}
     for i in range(repeats):
-        if i % 2:
-            tensor_times.append(seconds(tensor_step, problem))
-            numpy_times.append(seconds(numpy_step, problem))
-        else:
-            numpy_times.append(seconds(numpy_step, problem))
-            tensor_times.append(seconds(tensor_step, problem))
-    return numpy_times, tensor_times
+        order = (tensor_step, numpy_step) if i % 2 else (numpy_step, tensor_step)
+        for step in order:
+            times["Tensor" if step is tensor_step else "numpy"].append(seconds(step, problem))
+    return times
 
 
 def check_same(problem: dict[str, np.ndarray]) -> None:
@@ -122,14 +121,16 @@ def main() -> None:
     problem = make_problem()
     check_same(problem)
     paired_times(problem, 5)  # warm-up: first-call costs are not the steady state
-    numpy_times, tensor_times = paired_times(problem, args.repeats)
-    hand, engine = statistics.median(numpy_times), statistics.median(tensor_times)
-    ratio = statistics.median(t / n for n, t in zip(numpy_times, tensor_times))
-    print(f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS')}; {args.repeats} paired repeats")
-    print(f"hand-written numpy step: {hand * 1e3:8.3f} ms (median)")
-    print(f"Tensor step:             {engine * 1e3:8.3f} ms (median)")
-    print(f"ratio Tensor / numpy:    {ratio:8.3f}  (median of paired ratios; goal: <= 1.3)")
-
+    times = paired_times(problem, args.repeats)
+    print(f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS')}; {args.repeats} paired repeats; medians")
+    print(f"{'':24} {'wall ms':>9} {'CPU ms':>9}")
+    for name, label in (("numpy", "hand-written numpy step"), ("Tensor", "Tensor step")):
+        wall, cpu = (statistics.median(t[kind] for t in times[name]) for kind in (0, 1))
+        print(f"{label:24} {wall * 1e3:9.3f} {cpu * 1e3:9.3f}")
+    ratios = [
+        statistics.median(t[kind] / n[kind] for n, t in zip(times["numpy"], times["Tensor"])) for kind in (0, 1)
+    ]
+    print(f"{'ratio Tensor / numpy':24} {ratios[0]:9.3f} {ratios[1]:9.3f}  (median of paired ratios; goal <= 1.3)")
 
 if __name__ == "__main__":
     main()
