@@ -1,19 +1,24 @@
-"""Bad input and tampering: one graded batch, one test per case.
+"""One graded batch of good, bad and tampered submissions, then what the other commands make of it.
 
-Every case must get its own clear line in `grade`'s summary and a zero (or a flag) in the
-gradebook, while the rest of the batch is graded normally.
+Each bad input and each tampering case gets its own clear line in `grade`'s summary and a zero
+(or a flag) in the gradebook, while the rest of the batch is graded normally. Feedback, export and
+the class report then run on the same graded course.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import csv
 import json
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import autograder_fixture as fx
+from autograder.cli import main
 from autograder.course import open_course
 from autograder.grading import Summary, grade
 from autograder.sandbox import Limits
@@ -26,7 +31,9 @@ FULL = {"test_square": 1.0, "test_square_hidden": 2.0, "test_cube": 1.0}
 
 def _duplicated(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "square")
-    nb.cells.insert(index + 1, copy.deepcopy(nb.cells[index]))
+    twin = copy.deepcopy(nb.cells[index])
+    twin.id = "pasted-twin"  # Jupyter gives a pasted cell a new id but keeps its metadata
+    nb.cells.insert(index + 1, twin)
     return nb
 
 
@@ -157,3 +164,33 @@ def test_edited_test_cell_is_restored_before_grading(graded: tuple[Path, Summary
 def test_clean_submissions_are_not_flagged(graded: tuple[Path, Summary]) -> None:
     _, summary = graded
     assert "FLAGGED" not in lines(summary, "correct") + lines(summary, "extra-file")
+
+
+def test_feedback_shows_messages_and_points_but_no_hidden_test_code(graded: tuple[Path, Summary]) -> None:
+    root, _ = graded
+    assert main(["--course", str(root), "feedback", fx.ASSIGNMENT]) == 0
+    page = (root / "feedback" / "correct" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.html").read_text()
+    wrong = (root / "feedback" / "test-edited" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.html").read_text()
+    text = re.sub(r"<[^>]+>", "", wrong).replace("&#39;", "'")
+    assert "square(-2.0) gave 0, expected 4.0" in text and "Score: 0.0 / 2.0" in text
+    for html in (page, wrong):
+        assert "isclose" not in html and "BEGIN HIDDEN TESTS" not in html and "for v in" not in html
+
+
+def test_export_writes_every_student(graded: tuple[Path, Summary], tmp_path: Path) -> None:
+    root, _ = graded
+    assert main(["--course", str(root), "export", "--to", str(tmp_path / "grades.csv")]) == 0
+    rows = {r["student_id"]: r for r in csv.DictReader((tmp_path / "grades.csv").open())}
+    assert set(rows) == set(submissions(root))
+    assert float(rows["correct"]["score"]) == 4.0 and float(rows["empty"]["score"]) == 0.0
+
+
+def test_report_has_plots_mistakes_and_flags(graded: tuple[Path, Summary], tmp_path: Path) -> None:
+    root, _ = graded
+    assert main(["--course", str(root), "report", fx.ASSIGNMENT, "--out", str(tmp_path)]) == 0
+    page = (tmp_path / f"report-{fx.ASSIGNMENT}.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 2 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert "square(3) should be 9" in page
+    assert "patches np.isclose" in page and "notebook from another assignment" in page
+    assert "<script" not in page and "http" not in page.split("<body>")[1]
