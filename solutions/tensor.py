@@ -63,7 +63,10 @@ def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class UnaryArrayBox:
-    """An operation on one array x: subclasses give `forward()` and `d_x(d_out)`."""
+    """An operation on one array x: subclasses give `forward()` and `d_x(d_out)`.
+
+    Call forward() before backward(): some boxes (exp, sigmoid, tanh) reuse its result.
+    """
 
     op = "?"
 
@@ -268,13 +271,14 @@ class Tanh(UnaryArrayBox):
 
 
 class Sum(UnaryArrayBox):
-    """Sum over `axes`; every summed entry gets the whole gradient of its sum."""
+    """Sum along `axis` (an int, a tuple, or None for all); every summed entry gets the whole
+    gradient of its sum."""
 
     op = "sum"
 
-    def __init__(self, x: Any, axes: tuple[int, ...], keepdims: bool):
+    def __init__(self, x: Any, axis: Axis = None, keepdims: bool = False):
         super().__init__(x)
-        self.axes = axes
+        self.axes = _normalize_axes(axis, x.ndim)
         self.keepdims = keepdims
 
     def forward(self) -> Any:
@@ -292,7 +296,7 @@ class Sum(UnaryArrayBox):
 
 
 class Mean(Sum):
-    """Mean over `axes`: a sum divided by the number of entries summed."""
+    """Mean along `axis`: a sum divided by the number of entries summed."""
 
     op = "mean"
 
@@ -307,7 +311,7 @@ class Mean(Sum):
 
 
 class Max(Sum):
-    """Largest entry over `axes`. Its gradient goes to the entries equal to the maximum, split
+    """Largest entry along `axis`. Its gradient goes to the entries equal to the maximum, split
     equally among ties (any split summing to d_out is a valid subgradient; equal is symmetric)."""
 
     op = "max"
@@ -547,15 +551,15 @@ class Tensor:
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum along `axis` (an int, a tuple, or None for every axis), keeping them as size 1 if asked."""
-        return Tensor._apply(Sum, self, axes=_normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return Tensor._apply(Sum, self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean along `axis`, with the same `axis` and `keepdims` as sum()."""
-        return Tensor._apply(Mean, self, axes=_normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return Tensor._apply(Mean, self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest entry along `axis`; the gradient is shared equally among tied maxima."""
-        return Tensor._apply(Max, self, axes=_normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return Tensor._apply(Max, self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The same entries in a new shape: t.reshape(2, 3) or t.reshape((2, 3)); one size may be -1."""

@@ -180,6 +180,24 @@ def test_reshape_forms_and_transpose_round_trip(backend):
     np.testing.assert_array_equal(np.asarray(x.grad), [0, 2, 4, 1, 3, 5])
 
 
+def test_array_boxes_work_on_their_own_like_the_scalar_boxes():
+    """What notebook 05's hidden tests can call: inputs to the constructor, forward(), backward()."""
+    x, y = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 3.0])
+    mul = tensor_module.Mul(x, y)
+    np.testing.assert_array_equal(mul.forward(), x * y)
+    d_x, d_y = mul.backward(np.ones((2, 3)))
+    np.testing.assert_array_equal(d_x, np.broadcast_to(y, (2, 3)))
+    np.testing.assert_array_equal(d_y, x.sum(axis=0))  # summed back to y's shape
+    total = tensor_module.Sum(x, axis=1)
+    np.testing.assert_array_equal(total.forward(), [3.0, 12.0])
+    np.testing.assert_array_equal(total.backward(np.array([1.0, 2.0])), [[1.0] * 3, [2.0] * 3])
+    product = tensor_module.MatMul(x, x.T)
+    product.forward()
+    d_left, d_right = product.backward(np.eye(2))
+    np.testing.assert_array_equal(d_left, x)
+    np.testing.assert_array_equal(d_right, x.T)
+
+
 def test_max_shares_gradient_equally_among_ties():
     x = Tensor([[1.0, 3.0, 3.0], [5.0, 2.0, 0.0]])
     x.max(axis=1).sum().backward()
