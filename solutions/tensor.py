@@ -383,6 +383,7 @@ def _as_real_array(data: Any) -> Any:
     """`data` as a real floating-point array (integers and booleans become float64), or a clear error."""
     if isinstance(data, Tensor):
         data = data.data
+    given = data
     if not array_api_compat.is_array_api_obj(data):
         try:
             data = np.asarray(data)
@@ -397,7 +398,7 @@ def _as_real_array(data: Any) -> Any:
     if xp.isdtype(data.dtype, ("integral", "bool")):
         return xp.astype(data, xp.float64)
     raise TypeError(
-        f"Tensor needs real numbers, got {data!r:.80} of dtype {data.dtype}; "
+        f"Tensor needs real numbers, got {given!r:.80} (dtype {data.dtype}); "
         "pass numbers, nested lists of numbers or a numeric array"
     )
 
