@@ -1,0 +1,114 @@
+"""Notebook 05 (tensors and GPU): it runs within Binder's limits, nbgrader grades it as it should, and
+the notebook's own Tensor engine (scaffold plus the source's answers) agrees with the reference and
+runs unchanged on another array-API library, which is what lets it run on cupy."""
+
+from __future__ import annotations
+
+import array_api_strict as strict
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.variants import load_variants
+from course_grading import (
+    COURSE,
+    assert_caught,
+    assert_full_marks,
+    assert_zero,
+    autograded_test_ids,
+    execute_notebook,
+    graded_variant,
+    nbgrader_meta,
+    source_notebook,
+)
+import solutions
+
+ASSIGNMENT = "05_tensors_gpu"
+SOURCE = nbformat.read(source_notebook(ASSIGNMENT), as_version=4)
+VARIANTS = load_variants(ASSIGNMENT, COURSE)
+TEST_IDS = autograded_test_ids(SOURCE)
+
+
+@pytest.mark.slow
+def test_source_runs_within_binder_limits() -> None:
+    run = execute_notebook(source_notebook(ASSIGNMENT), timeout=30)
+    assert run.seconds < 30, f"the notebook took {run.seconds:.1f} s"
+    assert run.peak_rss_bytes < 1 << 30, f"the kernel peaked at {run.peak_rss_bytes / 2**20:.0f} MiB"
+
+
+def test_variants_cover_the_issue() -> None:
+    assert len(VARIANTS.right) >= 2 and len(VARIANTS.wrong) >= 6
+    assert len({v.message for v in VARIANTS.wrong}) == len(VARIANTS.wrong), "each wrong variant names its own mistake"
+    for variant in VARIANTS.wrong:
+        assert set(variant.fails) <= set(TEST_IDS), variant.name
+
+
+@pytest.mark.slow
+def test_source_scores_full_marks(graded) -> None:
+    assert_full_marks(graded(ASSIGNMENT)["source"], TEST_IDS)
+
+
+@pytest.mark.slow
+def test_blank_release_scores_zero(graded) -> None:
+    assert_zero(graded(ASSIGNMENT)["blank"], TEST_IDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS.right, ids=lambda v: v.name)
+def test_right_submission_scores_full_marks(graded, variant) -> None:
+    assert_full_marks(graded_variant(graded(ASSIGNMENT), variant), TEST_IDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS.wrong, ids=lambda v: v.name)
+def test_wrong_submission_is_caught_and_named(graded, variant) -> None:
+    assert_caught(graded_variant(graded(ASSIGNMENT), variant), variant)
+
+
+# --- The notebook's engine, outside the notebook ---------------------------------------------------
+
+def notebook_engine() -> dict:
+    """The namespace the source notebook's imports, scaffold and answer cells define."""
+    namespace: dict = {}
+    for cell in SOURCE.cells:
+        meta = nbgrader_meta(cell)
+        is_import = cell.cell_type == "code" and cell.source.startswith("import math")
+        if is_import or meta.get("grade_id") == "tensor_engine" or (meta.get("solution") and cell.cell_type == "code"):
+            exec(cell.source, namespace)
+    return namespace
+
+
+ENGINE = notebook_engine()
+
+
+def model(a, b, c):
+    """Every operation the learner writes, with broadcasting in + and *."""
+    return ((a @ b + c).relu() * c).exp().mean(axis=0) + (c * c + 1.0).log()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.data())
+def test_notebook_gradients_match_the_reference(n: int, k: int, m: int, data) -> None:
+    floats = st.floats(-1.5, 1.5)
+    arrays = [data.draw(hnp.arrays(np.float64, shape, elements=floats)) for shape in [(n, k), (k, m), (m,)]]
+    mine = [ENGINE["Tensor"](x.copy()) for x in arrays]
+    theirs = [solutions.Tensor(x.copy()) for x in arrays]
+    model(*mine).sum().backward()
+    model(*theirs).sum().backward()
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_notebook_engine_runs_on_another_array_library() -> None:
+    """The same Tensor and backward code on array_api_strict, the strictest array-API library."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=(3, 2)), rng.normal(size=(2, 4)), rng.uniform(0.5, 1.5, size=(4,))]
+    on_numpy = [ENGINE["Tensor"](x) for x in arrays]
+    on_strict = [ENGINE["Tensor"](strict.asarray(x)) for x in arrays]
+    for tensors in (on_numpy, on_strict):
+        model(*tensors).sum().backward()
+    for a, b in zip(on_numpy, on_strict):
+        assert type(b.grad).__module__.startswith("array_api_strict")
+        np.testing.assert_allclose(a.grad, np.from_dlpack(b.grad), rtol=1e-12)
