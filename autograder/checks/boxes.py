@@ -64,6 +64,8 @@ def _call_text(name: str, *args: object) -> str:
 
 # --- Boxes ---------------------------------------------------------------------------------------
 
+# Mistakes particular to one box, keyed by the class name the notebook asks for; each model maps
+# (*inputs, d_out) to what the mistaken backward returns.
 _BOX_MISTAKES: dict[str, dict[str, Callable[..., object]]] = {
     "Square": {
         "the derivative of x² is 2x: the factor 2 is missing": lambda x, d: x * d,
@@ -194,12 +196,27 @@ def _backward_each_at_x(boxes: Sequence[type], x: float, d_out: float = 1.0) -> 
     return math.prod(box_class(x).backward(1.0) for box_class in boxes) * d_out
 
 
+def _last_box_at_x(boxes: Sequence[type], x: float) -> float:
+    _needs_boxes(boxes)
+    return boxes[-1](x).forward()
+
+
+def _first_box_only(boxes: Sequence[type], x: float) -> float:
+    _needs_boxes(boxes)
+    return boxes[0](x).forward()
+
+
+def _first_box_gets_d_out(boxes: Sequence[type], x: float, d_out: float = 1.0) -> float:
+    _needs_boxes(boxes)
+    return boxes[0](x).backward(d_out)
+
+
 CHAIN_FORWARD_MISTAKES: Mistakes = {
     "the wrong order: boxes[0] must get x first, and each later box the output of the one before":
         lambda boxes, x: _chain_forward(boxes[::-1], x),
     "every box was given the original x instead of the previous box's output":
-        lambda boxes, x: _needs_boxes(boxes) or boxes[-1](x).forward(),
-    "the loop returns after the first box": lambda boxes, x: _needs_boxes(boxes) or boxes[0](x).forward(),
+        _last_box_at_x,
+    "the loop returns after the first box": _first_box_only,
 }
 
 CHAIN_BACKWARD_MISTAKES: Mistakes = {
@@ -210,7 +227,7 @@ CHAIN_BACKWARD_MISTAKES: Mistakes = {
     "d_out is ignored: the backward pass must start from d_out, not from 1 (a missing `* d_out`)":
         lambda boxes, x, d_out=1.0: _chain_backward(boxes, x, 1.0),
     "each box got the original d_out instead of the result of the box after it":
-        lambda boxes, x, d_out=1.0: _needs_boxes(boxes) or boxes[0](x).backward(d_out),
+        _first_box_gets_d_out,
     "returned the chain's output (the forward pass) instead of its derivative":
         lambda boxes, x, d_out=1.0: _chain_forward(boxes, x),
 }
