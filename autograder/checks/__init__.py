@@ -49,6 +49,14 @@ from .graphs import (
     check_topological_order,
     check_topological_sort_against,
 )
+from .tensors import (
+    OPERATIONS,
+    check_backward,
+    check_backward_against,
+    check_grad_check_verdict,
+    check_inputs_unchanged,
+    check_tensor_grad_check_against,
+)
 from .derivatives import (
     CENTRAL_DIFFERENCE_MISTAKES,
     FORWARD_DIFFERENCE_MISTAKES,
@@ -87,6 +95,12 @@ __all__ = [
     "check_gradient",
     "check_topological_order",
     "check_topological_sort_against",
+    "OPERATIONS",
+    "check_backward",
+    "check_backward_against",
+    "check_grad_check_verdict",
+    "check_inputs_unchanged",
+    "check_tensor_grad_check_against",
     "CENTRAL_DIFFERENCE_MISTAKES",
     "Case",
     "FORWARD_DIFFERENCE_MISTAKES",
