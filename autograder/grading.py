@@ -41,7 +41,7 @@ from traitlets.config import Config
 
 from . import integrity
 from .course import Course
-from .sandbox import Limits, LimitedExecute, SandboxedKernelManager, limits_config
+from .sandbox import Limits, LimitedExecute, SandboxedKernelManager, limits_config, network_isolation_available
 
 RECORDS = "grading"
 GRADEBOOK_WRITERS = (SaveAutoGrades, AssignLatePenalties)
@@ -268,8 +268,6 @@ def grade(
     progress: bool = True,
 ) -> Summary:
     """Grade every submission of `assignment` that is not up to date; see the module docstring."""
-    from .sandbox import network_isolation_available
-
     course.require_in_gradebook(assignment)
     limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
     isolate_network = isolate_network and network_isolation_available()
@@ -291,7 +289,7 @@ def grade(
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
         snapshot = _snapshot_gradebook(course, Path(tmp))
-        tasks = {s: _task(course, assignment, s, f, snapshot, limits, isolate_network) for s, f, _ in pending}
+        tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolate_network) for s, f, _ in pending}
         prints = {s: p for s, _, p in pending}
         bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="submission", disable=not progress)
         failures = 0
@@ -319,8 +317,9 @@ def _summary_lines(outcome: Outcome, zero_flagged: bool) -> list[str]:
     return lines
 
 
-def _task(course: Course, assignment: str, student: str, folder: Path, snapshot: str,
-          limits: Limits, isolate_network: bool) -> Task:
+def build_task(course: Course, assignment: str, student: str, folder: Path, snapshot: str,
+               limits: Limits, isolate_network: bool) -> Task:
+    """The picklable description of one submission's grading, with the release notebooks inline."""
     names = course.notebook_names(assignment)
     releases = {n: nbformat.writes(course.read_notebook("release", assignment, n)) for n in names}
     return Task(student, assignment, str(folder), str(course.folder("source") / assignment), tuple(names),
@@ -405,7 +404,8 @@ def record(course: Course, assignment: str, outcome: Outcome, print_: str, zero_
         else:
             gb.update_or_create_submission(assignment, outcome.student)
     partial = course.folder("autograded") / outcome.student / f"{assignment}.partial"
-    _rmtree(partial) if partial.exists() else None
+    if partial.exists():
+        _rmtree(partial)
     partial.mkdir(parents=True)
     for result in outcome.notebooks:
         if result.executed is not None:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
+from nbgrader.utils import compute_checksum
 
 PROTECTED_MODULES = {"numpy", "math", "cmath", "builtins", "autograder", "solutions", "random", "operator"}
 REFERENCE_MODULES = {"solutions", "autograder"}
@@ -67,12 +68,20 @@ def structure_findings(submitted: NotebookNode, release: NotebookNode) -> list[F
             kind = "answer-cell-missing" if meta.get("solution") else "test-cell-deleted"
             what = "answer cell" if meta.get("solution") else "locked cell"
             findings.append(Finding(kind, f"{what} {grade_id!r} is missing (deleted, or split and renamed)"))
-        elif meta.get("locked") and mine[grade_id].source.strip() != given.source.strip():
+        elif meta.get("locked") and _checksum(mine[grade_id]) != _checksum(given):
             findings.append(Finding(
                 "test-cell-edited",
                 f"locked cell {grade_id!r} was edited (nbgrader grades with the original cell)",
             ))
     return findings
+
+
+def _checksum(cell: NotebookNode) -> str | None:
+    """nbgrader's checksum of a cell (source, type, flags, grade_id, points); None if its metadata is broken."""
+    try:
+        return compute_checksum(cell)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Finding]:

@@ -19,6 +19,7 @@ scores match `nbgrader autograde`; what we add is done at launch time and on the
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import resource
@@ -59,6 +60,7 @@ def _unshare_network() -> None:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) refused")
 
 
+@functools.cache
 def network_isolation_available() -> bool:
     """Whether kernels here can be cut off the network (tried once in a throwaway child)."""
     if not sys.platform.startswith("linux"):

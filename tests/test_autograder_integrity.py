@@ -1,0 +1,56 @@
+"""The integrity checks read code without running it: what they flag, and what they must leave alone."""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+import pytest
+
+import autograder_fixture as fx
+from autograder.integrity import check_notebook, is_other_assignment
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory):
+    return fx.release_notebook(fx.build_course(tmp_path_factory.mktemp("integrity") / "course"))
+
+
+def findings_for(release: nbformat.NotebookNode, square: str) -> list[str]:
+    nb = fx.edited(copy.deepcopy(release), "square", square)
+    return [f.message for f in check_notebook(nb, release)]
+
+
+@pytest.mark.parametrize("square", [
+    "def square(x):\n    sum = 0\n    for _ in range(2):\n        sum += x\n    return x * x",
+    "import numpy as np\n\ndef square(x):\n    return float(np.square(x))",
+    "def square(x):\n    import math\n    return math.pow(x, 2)",
+    "%timeit 1 + 1\ndef square(x):\n    return x * x",
+])
+def test_ordinary_answers_are_not_flagged(release, square: str) -> None:
+    assert findings_for(release, square) == []
+
+
+@pytest.mark.parametrize("square, message", [
+    ("from autograder.checks import *\ndef square(x): return x * x", "square: imports from autograder.checks"),
+    ("__import__('solutions')\ndef square(x): return x * x", "square: imports solutions through __import__"),
+    ("import builtins\nbuiltins.abs = lambda v: 0\ndef square(x): return x * x", "square: patches builtins.abs"),
+    ("setattr(math, 'isclose', lambda *a: True)\ndef square(x): return x * x",
+     "square: patches through setattr(math, ...)"),
+    ("isinstance = lambda *a: True\ndef square(x): return x * x", "square: rebinds the builtin 'isinstance'"),
+    ("def square(x):\n    return x * x\nnp = None", "square: rebinds 'np', which the test cells use"),
+    ("import shutil\nshutil.rmtree('data')\ndef square(x): return x * x",
+     "square: calls shutil.rmtree() (file system or process access from an answer)"),
+    ("open('../../other/answers.txt')\ndef square(x): return x * x",
+     "square: open() reaches outside the submission folder: '../../other/answers.txt'"),
+])
+def test_tampering_is_flagged_with_a_reason(release, square: str, message: str) -> None:
+    assert message in findings_for(release, square)
+
+
+def test_another_assignment_shares_no_graded_cell(release) -> None:
+    other = copy.deepcopy(release)
+    for cell in other.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata["nbgrader"]["grade_id"] += "_elsewhere"
+    assert is_other_assignment(other, release) and not is_other_assignment(release, release)
