@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-import os
-from pathlib import Path
-import sys
 
 import pytest
 
 from course_grading import CourseWorkspace, GradedSubmission
-
-# nbgrader runs the `alembic` script from PATH when it creates a gradebook; make this environment's
-# scripts findable when the virtualenv is not activated (`.venv/bin/python -m pytest`, as make does).
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 @pytest.fixture(scope="session")
