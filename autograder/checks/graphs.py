@@ -45,7 +45,7 @@ def _label(node: Any) -> str:
     op = getattr(node, "op", "") or "input"
     value = getattr(node, "value", None)
     shown = f", value {value:.4g}" if isinstance(value, float) else ""
-    return f"{name!r} ({op}{shown})" if name else f"a {op!r} node{shown}"
+    return f"{name!r} ({op}{shown})" if name else f"a {op!r} node ({op}{shown})".replace(f"({op}, ", "(")
 
 
 def reachable(root: Any) -> list:
@@ -305,7 +305,8 @@ def _compare_gradients(learner: Callable[..., object], recipe: Recipe, node: Nod
     first = next(i for i, (g, e) in enumerate(zip(got.value, expected)) if not is_close(g, e, 1e-9, 1e-12))
     name = ref_nodes[first].name or f"node #{first} ({ref_nodes[first].op})"
     detail = f"{what}: the gradient of {name}"
-    raise AssertionError(failure_message(detail, expected[first], Outcome(value=got.value[first]), likely))
+    hint = "" if likely else "backpropagate walks your topological_sort: if its tests fail, fix those first."
+    raise AssertionError(failure_message(detail, expected[first], Outcome(value=got.value[first]), likely, hint))
 
 
 def check_backpropagate_against(learner: Callable[..., object], node: NodeClass, reference: NodeClass,

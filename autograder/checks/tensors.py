@@ -272,6 +272,7 @@ class Operation:
     mistakes: Mistakes
     cases: Callable[[np.random.Generator], Iterator[tuple]]
     error_hint: str = ""
+    unmatched_hint: str = ""
 
 
 def _unary(box: str, mistakes: Mistakes, forward: Callable, positive: bool = False) -> Operation:
@@ -279,13 +280,17 @@ def _unary(box: str, mistakes: Mistakes, forward: Callable, positive: bool = Fal
                      lambda rng: _with_out(forward)(_unary_cases(positive)(rng)))
 
 
+USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
+
 OPERATIONS: Mapping[str, Operation] = {
     "exp": _unary("Exp", EXP_MISTAKES, np.exp),
     "log": _unary("Log", LOG_MISTAKES, np.log, positive=True),
     "relu": _unary("Relu", RELU_MISTAKES, lambda a: np.maximum(a, 0.0)),
     "unbroadcast": Operation(_reference_unbroadcast, UNBROADCAST_MISTAKES, _unbroadcast_cases),
-    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), ADD_MISTAKES, _binary_cases),
-    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), MUL_MISTAKES, _binary_cases),
+    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), ADD_MISTAKES, _binary_cases,
+                     unmatched_hint=USES_UNBROADCAST),
+    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), MUL_MISTAKES, _binary_cases,
+                     unmatched_hint=USES_UNBROADCAST),
     "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad), MATMUL_MISTAKES, _matmul_cases,
                         MATMUL_SHAPE_HINT),
     "sum": Operation(_sum_backward, SUM_MISTAKES, _sum_cases),
@@ -312,6 +317,8 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     likely = [name for name, model in models.items()
               if not _same_outcome(model, right) and _same_outcome(got, model)]
     hint = spec.error_hint if got.error is not None else _shape_hint(got.value, expected)
+    if not likely and not hint:
+        hint = spec.unmatched_hint
     what = what or _describe(getattr(learner, "__name__", op), args)
     raise AssertionError(_message(what, expected, got, likely, hint)) from got.error
 
