@@ -192,3 +192,14 @@ def test_hidden_checks_are_deterministic_and_accept_the_reference_for_any_seed(s
     check_difference_against(solutions.central_difference, solutions.central_difference, seed=seed)
     check_relative_error_against(solutions.relative_error, solutions.relative_error, seed=seed)
     check_order_of_accuracy_against(solutions.order_of_accuracy, solutions.order_of_accuracy, seed=seed)
+
+
+def test_on_a_linear_function_the_step_is_not_blamed() -> None:
+    (wrong_arg,) = [m for name, m in CENTRAL_DIFFERENCE_MISTAKES.items() if name.startswith("wrong arg")]
+
+    def area(width, height):
+        return width * height
+
+    with pytest.raises(AssertionError) as caught:
+        check_difference(wrong_arg, area, 3.0, 5.0, arg=1, epsilon=1e-3, expected=3.0)
+    assert "Likely mistake: wrong arg" in str(caught.value) and "ignored" not in str(caught.value)

@@ -153,6 +153,7 @@ def check_value(
     hint: str = "",
 ) -> None:
     """Assert that `got` equals `expected` within tolerance; `mistakes` maps a mistake to the value it gives."""
+    __tracebackhide__ = True  # IPython (and pytest) show the test cell and the message, not these frames
     if is_close(got, expected, rtol, atol):
         return
     outcome = Outcome(value=got)
@@ -187,6 +188,7 @@ def check_call(
     `error_hints` maps an exception type the learner's call may raise to advice shown with it.
     Returns None on purpose: nbgrader reads a number shown by a test cell as partial credit.
     """
+    __tracebackhide__ = True
     kwargs = dict(kwargs or {})
     got = run_quietly(learner, *args, **kwargs)
     if got.error is None and is_close(got.value, expected, rtol, atol):
@@ -218,6 +220,7 @@ def check_against(
     error_hints: Mapping[type[BaseException], str] | None = None,
 ) -> None:
     """Compare the learner's function with the reference on every case; stop at the first difference."""
+    __tracebackhide__ = True
     for case in cases:
         expected = reference(*case.args, **case.kwargs)
         check_call(
