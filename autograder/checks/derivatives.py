@@ -51,10 +51,11 @@ def _quotient(
 
 _central = _quotient(+1, -1, lambda e: 2 * e)
 _forward = _quotient(+1, 0, lambda e: e)
+_backward = _quotient(0, -1, lambda e: e)
 
 CENTRAL_DIFFERENCE_MISTAKES: Mistakes = {
     "forward difference (f(x + ε) − f(x)) / ε instead of the central difference (f(x + ε) − f(x − ε)) / 2ε": _forward,
-    "backward difference (f(x) − f(x − ε)) / ε instead of the central difference (f(x + ε) − f(x − ε)) / 2ε": _quotient(0, -1, lambda e: e),
+    "backward difference (f(x) − f(x − ε)) / ε instead of the central difference (f(x + ε) − f(x − ε)) / 2ε": _backward,
     "divided by ε instead of 2ε: the two points are 2ε apart": _quotient(+1, -1, lambda e: e),
     "returned the difference f(x + ε) − f(x − ε) without dividing by 2ε": _quotient(+1, -1, lambda e: 1.0),
     "`/ 2 * epsilon` divides by 2 and then multiplies by ε; write `/ (2 * epsilon)`": _quotient(+1, -1, lambda e: 2 / e),
@@ -65,22 +66,22 @@ CENTRAL_DIFFERENCE_MISTAKES: Mistakes = {
 
 FORWARD_DIFFERENCE_MISTAKES: Mistakes = {
     "central difference (f(x + ε) − f(x − ε)) / 2ε instead of the forward difference (f(x + ε) − f(x)) / ε": _central,
-    "backward difference (f(x) − f(x − ε)) / ε instead of the forward difference (f(x + ε) − f(x)) / ε": _quotient(0, -1, lambda e: e),
+    "backward difference (f(x) − f(x − ε)) / ε instead of the forward difference (f(x + ε) − f(x)) / ε": _backward,
     "returned the difference f(x + ε) − f(x) without dividing by ε": _quotient(+1, 0, lambda e: 1.0),
     "sign flipped: (f(x) − f(x + ε)) / ε": _quotient(0, +1, lambda e: e),
     "wrong arg: moved the first input vals[0] instead of vals[arg]": _quotient(+1, 0, lambda e: e, _move_first),
     "moved every input by ε instead of only vals[arg]": _quotient(+1, 0, lambda e: e, _move_all),
 }
 
-_RULES = {"central": CENTRAL_DIFFERENCE_MISTAKES, "forward": FORWARD_DIFFERENCE_MISTAKES}
+_RULES = {"central": (_central, CENTRAL_DIFFERENCE_MISTAKES), "forward": (_forward, FORWARD_DIFFERENCE_MISTAKES)}
 
 
 def _rule_mistakes(learner: DifferenceRule, rule: str, uses_default_epsilon: bool) -> Mistakes:
     """The catalogue for `rule`, plus two mistakes only the learner's own function can reveal."""
     if rule not in _RULES:
         raise ValueError(f"rule must be one of {sorted(_RULES)}, not {rule!r}")
-    mistakes = dict(_RULES[rule])
-    exact = _central if rule == "central" else _forward
+    exact, catalogue = _RULES[rule]
+    mistakes = dict(catalogue)
 
     def other_step(f, *vals, arg=0, epsilon=1e-6):
         if is_close(exact(f, *vals, arg=arg, epsilon=10 * epsilon), exact(f, *vals, arg=arg, epsilon=epsilon), 1e-9):
