@@ -16,6 +16,7 @@ gradebook's upserts make a regrade write the same rows again, never new ones.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -24,6 +25,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -291,21 +293,23 @@ def grade(
         snapshot = _snapshot_gradebook(course, Path(tmp))
         tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolate_network) for s, f, _ in pending}
         prints = {s: p for s, _, p in pending}
-        bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="submission", disable=not progress)
-        failures = 0
-        for student, outcome in _run(tasks.values(), workers, scheduler):
-            if isinstance(outcome, BaseException):
-                summary.not_graded[student] = _first_line(outcome)
-                summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({_first_line(outcome)})")
-                failures += 1
-            else:
-                record(course, assignment, outcome, prints[student], zero_flagged)
-                summary.graded.append(student)
-                summary.lines.extend(_summary_lines(outcome, zero_flagged))
-                failures += bool(outcome.problems)
-            bar.update()
-            bar.set_postfix(failed=failures)
-        bar.close()
+        writer = Writer(course, assignment, zero_flagged)
+        with executing(list(tasks.values()), workers, scheduler) as results:
+            bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="submission", disable=not progress)
+            failures = 0
+            for student, outcome in results:
+                if isinstance(outcome, BaseException):
+                    summary.not_graded[student] = _first_line(outcome)
+                    summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({_first_line(outcome)})")
+                    failures += 1
+                else:
+                    writer.record(outcome, prints[student])
+                    summary.graded.append(student)
+                    summary.lines.extend(_summary_lines(outcome, zero_flagged))
+                    failures += bool(outcome.problems)
+                bar.update()
+                bar.set_postfix(failed=failures)
+            bar.close()
     return summary
 
 
@@ -337,24 +341,31 @@ def _snapshot_gradebook(course: Course, tmp: Path) -> str:
     return prefix + str(copy)
 
 
-def _run(tasks: Iterable[Task], workers: int | None, scheduler: str | None) -> Iterator[tuple[str, Any]]:
-    """Yield (student, Outcome or exception) as workers finish, from a process pool or a dask cluster."""
-    tasks = list(tasks)
+@contextlib.contextmanager
+def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> Iterator[Iterator[tuple[str, Any]]]:
+    """Start every task on a process pool or a dask cluster; yield (student, Outcome or exception) as they finish."""
     if scheduler:
         from distributed import Client, as_completed
 
         with Client(scheduler) as client:
-            futures = {client.submit(execute_submission, t, pure=False, key=f"grade-{t.assignment}-{t.student}-{time.time_ns()}"): t
-                       for t in tasks}
-            for future in as_completed(futures):
-                yield futures[future].student, _result(future)
+            futures = {client.submit(execute_submission, t, pure=False,
+                                     key=f"grade-{t.assignment}-{t.student}-{time.time_ns()}"): t for t in tasks}
+            yield ((futures[f].student, _result(f)) for f in as_completed(futures))
         return
+    size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    with cf.ProcessPoolExecutor(max_workers=size, mp_context=_process_context()) as pool:
+        futures = {pool.submit(execute_submission, t): t for t in tasks}
+        yield ((futures[f].student, _result(f)) for f in cf.as_completed(futures))
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """fork while we are single-threaded (workers start at once, nbgrader already imported);
+    otherwise a forkserver, since forking a threaded process can copy a held lock."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.grading"])
-    with cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context) as pool:
-        futures = {pool.submit(execute_submission, t): t for t in tasks}
-        for future in cf.as_completed(futures):
-            yield futures[future].student, _result(future)
+    return context
 
 
 def _result(future: Any) -> Any:
@@ -390,43 +401,50 @@ def _rmtree(path: Path) -> None:
 
 # --- The single writer ---------------------------------------------------------------------------
 
-def record(course: Course, assignment: str, outcome: Outcome, print_: str, zero_flagged: bool) -> None:
-    """Write one submission's grades, then its autograded folder, then its record (in that order)."""
-    coursedir = course.coursedir()
-    submitted = course.folder("submitted") / outcome.student / assignment
-    with course.gradebook() as gb, warnings.catch_warnings():
-        # nbgrader's own upsert trips a harmless SQLAlchemy autoflush warning on every new submission.
-        warnings.simplefilter("ignore", SAWarning)
-        gb.update_or_create_student(outcome.student)
-        timestamp = coursedir.get_existing_timestamp(str(submitted))
-        if timestamp:
-            gb.update_or_create_submission(assignment, outcome.student, timestamp=timestamp)
-        else:
-            gb.update_or_create_submission(assignment, outcome.student)
-    partial = course.folder("autograded") / outcome.student / f"{assignment}.partial"
-    if partial.exists():
-        _rmtree(partial)
-    partial.mkdir(parents=True)
-    for result in outcome.notebooks:
-        if result.executed is not None:
-            resources = {"nbgrader": {"student": outcome.student, "assignment": assignment,
-                                      "notebook": result.name, "db_url": course.db_url}}
-            nb = nbformat.reads(result.executed, as_version=4)
-            exporter = _exporter(course.config, record_stage(course.config))
-            output, _ = exporter.from_notebook_node(nb, resources=resources)
-            (partial / f"{result.name}.ipynb").write_text(output, encoding="utf-8")
-        _settle_notebook(course, assignment, outcome, result, zero_flagged)
-    _copy_graded_files(course, assignment, submitted, partial)
-    _swap_in(partial, course.folder("autograded") / outcome.student / assignment)
-    _write_record(course, assignment, outcome, print_, zero_flagged)
+class Writer:
+    """The one process that writes: the gradebook, the autograded folders and the records."""
 
+    def __init__(self, course: Course, assignment: str, zero_flagged: bool) -> None:
+        self.course = course
+        self.assignment = assignment
+        self.zero_flagged = zero_flagged
+        self.exporter = _exporter(course.config, record_stage(course.config))
+        self.coursedir = course.coursedir()
 
-def _settle_notebook(course: Course, assignment: str, outcome: Outcome, result: NotebookResult, zero_flagged: bool) -> None:
-    """Zero what could not run (and mark it for a human where a human can help); flag findings."""
-    zero = result.executed is None or (zero_flagged and outcome.findings)
-    with course.gradebook() as gb:
-        notebook = gb.find_submission_notebook(result.name, assignment, outcome.student)
-        if zero:
+    def record(self, outcome: Outcome, print_: str) -> None:
+        """Write one submission's grades, then its autograded folder, then its record (in that order)."""
+        submitted = self.course.folder("submitted") / outcome.student / self.assignment
+        partial = self.course.folder("autograded") / outcome.student / f"{self.assignment}.partial"
+        with self.course.gradebook() as gb, warnings.catch_warnings():
+            # nbgrader's own upsert trips a harmless SQLAlchemy autoflush warning on every new submission.
+            warnings.simplefilter("ignore", SAWarning)
+            gb.update_or_create_student(outcome.student)
+            timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+            extra = {"timestamp": timestamp} if timestamp else {}
+            gb.update_or_create_submission(self.assignment, outcome.student, **extra)
+            if partial.exists():
+                _rmtree(partial)
+            partial.mkdir(parents=True)
+            for result in outcome.notebooks:
+                if result.executed is not None:
+                    (partial / f"{result.name}.ipynb").write_text(self._save_grades(outcome, result), encoding="utf-8")
+                self._settle(gb, outcome, result)
+        _copy_graded_files(self.course, self.assignment, submitted, partial)
+        _swap_in(partial, self.course.folder("autograded") / outcome.student / self.assignment)
+        _write_record(self.course, self.assignment, outcome, print_, self.zero_flagged)
+
+    def _save_grades(self, outcome: Outcome, result: NotebookResult) -> str:
+        """nbgrader's SaveAutoGrades, AssignLatePenalties, CheckCellMetadata on the executed notebook."""
+        resources = {"nbgrader": {"student": outcome.student, "assignment": self.assignment,
+                                  "notebook": result.name, "db_url": self.course.db_url}}
+        nb = nbformat.reads(result.executed, as_version=4)
+        output, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        return output
+
+    def _settle(self, gb: Any, outcome: Outcome, result: NotebookResult) -> None:
+        """Zero what could not run (and mark it for a human where a human can help); flag findings."""
+        notebook = gb.find_submission_notebook(result.name, self.assignment, outcome.student)
+        if result.executed is None or (self.zero_flagged and outcome.findings):
             for grade in notebook.grades:
                 grade.auto_score = 0
                 grade.needs_manual_grade = result.needs_manual_grade
