@@ -138,7 +138,8 @@ def test_torch_adapter_reads_next_functions_as_parents() -> None:
     namespace: dict = {}
     for cell in source.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id == "topological_sort" or cell.source.startswith("import math") or "class TorchNode" in cell.source:
+        imports = cell.source.startswith("import math")
+        if imports or grade_id == "topological_sort" or "class TorchNode" in cell.source:
             exec(cell.source, namespace)
 
     def backward_function(name: str, *inputs):
