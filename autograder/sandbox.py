@@ -112,7 +112,7 @@ class LimitedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._output_cell, self._output_bytes = -1, 0
+        self._output_cell, self._output_bytes, self._cut_streams = -1, 0, set()
         self.timeout_func = self._cell_timeout
         return super().preprocess(nb, resources, km=km)
 
@@ -120,23 +120,29 @@ class LimitedExecute(Execute):
         remaining = self._deadline - time.monotonic()
         return max(1, min(self.timeout or remaining, int(remaining) + 1))
 
-    async def async_execute_cell(self, cell: NotebookNode, cell_index: int, *args: Any, **kw: Any) -> NotebookNode:
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if cell.cell_type == "code" and time.monotonic() > self._deadline:
             cell.outputs = [_error_output("NotebookTimeout", f"not run: the notebook used its {self.notebook_timeout:.0f} s budget")]
-            return cell
-        return await super().async_execute_cell(cell, cell_index, *args, **kw)
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
-        content = msg["content"]
+        """Keep each cell's output under the byte budget; a stream past it keeps its head and a note."""
         if cell_index != self._output_cell:
-            self._output_cell, self._output_bytes = cell_index, 0
-        self._output_bytes += len(json.dumps(content, default=str))
-        if self._output_bytes <= self.output_limit or msg["msg_type"] in ("error", "execute_result"):
+            self._output_cell, self._output_bytes, self._cut_streams = cell_index, 0, set()
+        content = msg["content"]
+        if msg["msg_type"] in ("error", "execute_result"):
             return super().output(outs, msg, display_id, cell_index)
-        if msg["msg_type"] == "stream" and not any(o.get("name") == content.get("name") for o in outs):
-            note = f"[output cut: this cell printed more than {self.output_limit} bytes]\n"
-            return super().output(outs, {**msg, "content": {**content, "text": note}}, display_id, cell_index)
-        return None
+        room = self.output_limit - self._output_bytes
+        size = len(json.dumps(content, default=str))
+        self._output_bytes += size
+        if size <= room:
+            return super().output(outs, msg, display_id, cell_index)
+        if msg["msg_type"] != "stream" or content.get("name") in self._cut_streams:
+            return None
+        self._cut_streams.add(content.get("name"))
+        text = content.get("text", "")[:max(room, 0)] + f"\n[output cut: this cell printed more than {self.output_limit} bytes]\n"
+        return super().output(outs, {**msg, "content": {**content, "text": text}}, display_id, cell_index)
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
