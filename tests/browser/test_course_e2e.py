@@ -1,0 +1,288 @@
+"""The course as a learner meets it: JupyterLab in Debian's chromium, every notebook run by hand.
+
+One JupyterLab serves a throwaway copy of course/. For every notebook in course/release/ the
+test opens the blank release and a solved copy (the release with the source's answers written
+in), runs every cell from the browser, saves, and reads back what the kernel produced. A blank
+notebook may fail only where an answer is missing; a solved one may not fail at all, and every
+widget in it must draw. Then nbgrader's Validate button must fail the blank first notebook and
+pass the solved one.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from autograder.variants import Variant, answer_cells, apply_variant
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = ROOT / "course"
+RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
+FIRST = "release/01_central_difference/central_difference.ipynb"
+SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+# Each cell's prompt, "[ ]:", "[*]:" or "[7]:" for a code cell and null for any other cell.
+PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-Cell')].map(cell =>
+    cell.classList.contains('jp-CodeCell') ? cell.querySelector('.jp-InputPrompt').textContent : null)"""
+SETTLED = f"""() => {{ const p = ({PROMPTS})();
+    return p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
+STARTED = f"() => ({PROMPTS})().some(t => t && /[*\\d]/.test(t))"
+
+
+def solved_path(released: str) -> str:
+    return released.removesuffix(".ipynb") + "_solved.ipynb"
+
+
+def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The release notebook with the source's answers written into its answer cells."""
+    answers = {
+        grade_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+        for grade_id, cell in answer_cells(source).items()
+    }
+    return apply_variant(release, Variant("reference answers", answers))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of course/ with a solved copy beside every release notebook."""
+    copy = tmp_path_factory.mktemp("e2e") / "course"
+    shutil.copytree(COURSE, copy, ignore=shutil.ignore_patterns(
+        "gradebook.db", "submitted", "autograded", "feedback", ".ipynb_checkpoints", "__pycache__"))
+    for released in RELEASED:
+        source = nbformat.read(copy / released.replace("release/", "source/", 1), as_version=4)
+        release = nbformat.read(copy / released, as_version=4)
+        nbformat.write(solved(release, source), copy / solved_path(released))
+    return copy
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(course: Path) -> Iterator[str]:
+    """JupyterLab on a free loopback port with a token, serving the course copy; yields its URL."""
+    port, token, home = free_port(), secrets.token_hex(16), course.parent / "home"
+    settings = home / "settings/@jupyterlab/notebook-extension"
+    settings.mkdir(parents=True)
+    # Every cell stays in the page, so the test can read every prompt and output.
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: see {home / 'server.log'}") from None
+                time.sleep(0.2)
+        yield f"{url}/lab?reset&token={token}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab: str) -> Iterator[Page]:
+    """One JupyterLab page in chromium, kept open for every notebook of the module."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        lab_page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        lab_page.goto(lab)
+        lab_page.wait_for_selector("#jp-MainMenu", timeout=60_000)
+        yield lab_page
+        browser.close()
+
+
+def menu(page: Page, top: str, item: str) -> None:
+    page.click(f'#jp-MainMenu .lm-MenuBar-itemLabel:text-is("{top}")')
+    page.click(f'.lm-Menu .lm-Menu-itemLabel:text-is("{item}")')
+
+
+@pytest.fixture
+def open_notebook(page: Page) -> Iterator:
+    """open_notebook(path) shows a notebook as a learner would open it; closed with its kernel after."""
+
+    def open_(path: str) -> None:
+        menu(page, "File", "Open from Path…")
+        page.fill(".jp-Dialog input", path)
+        page.click(".jp-Dialog .jp-mod-accept")
+        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
+        page.wait_for_selector(f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+
+    yield open_
+    page.evaluate("""async () => { const sessions = await (await fetch('/api/sessions')).json();
+        for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE'}); }""")
+    page.click("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon")
+    page.wait_for_selector(NOTEBOOK, state="detached")
+
+
+def run_every_cell(page: Page) -> None:
+    """Run All, and after each cell that stops the run, go on from the next cell, as a learner does."""
+    for _ in range(5):  # Run All is ignored while the kernel is still connecting: try again
+        menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(STARTED, timeout=5_000)
+            break
+        except Exception:
+            continue
+    reached = -1
+    while True:
+        page.wait_for_function(SETTLED, timeout=60_000)
+        prompts = page.evaluate(PROMPTS)
+        code = [i for i, prompt in enumerate(prompts) if prompt is not None]
+        ran = [i for i in code if re.search(r"\d", prompts[i])]
+        assert ran[-1] > reached, f"running from cell {reached + 1} made no progress: {prompts}"
+        if ran[-1] == code[-1]:
+            break
+        reached = ran[-1]
+        following = next(i for i in code if i > reached)
+        page.locator(f"{NOTEBOOK} .jp-Cell").nth(following).locator(".jp-InputPrompt").click()
+        menu(page, "Run", "Run Selected Cell and All Below")
+
+
+def save(page: Page) -> None:
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty",
+                           state="detached", timeout=30_000)
+
+
+def errors(notebook: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, dict]]:
+    return [(cell, output) for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.outputs if output.output_type == "error"]
+
+
+def top_level_names(source: str) -> set[str]:
+    """The names a cell binds for later cells: assignments, imports, functions, classes."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
+        else:
+            names.update(node.id for node in ast.walk(statement)
+                         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    return names
+
+
+def unexplained_errors(notebook: nbformat.NotebookNode) -> list[str]:
+    """Errors not caused by an unanswered cell: not a NotImplementedError, not a test's report of
+    one, and not a NameError for a name that an earlier failing cell would have defined."""
+    undefined: set[str] = set()
+    unexplained = []
+    for cell, error in errors(notebook):
+        missing = re.fullmatch(r"name '(\w+)' is not defined", error.evalue)
+        if not (error.ename == "NotImplementedError" or "NotImplementedError" in error.evalue
+                or (error.ename == "NameError" and missing and missing.group(1) in undefined)):
+            unexplained.append(f"{error.ename}: {error.evalue}\n  in the cell:\n{cell.source}")
+        undefined |= top_level_names(cell.source)
+    return unexplained
+
+
+def check_widgets(page: Page, expected: int) -> None:
+    """Every widget output is drawn: a live view, images loaded, a stepper that steps."""
+    # Widget views are the only outputs whose renderer does not label them with a mime type.
+    outputs = page.locator(f"{NOTEBOOK} .jp-OutputArea-output:not([data-mime-type])")
+    assert outputs.count() == expected, f"{expected} widget outputs saved, {outputs.count()} on the page"
+    for index in range(expected):
+        output = outputs.nth(index)
+        output.scroll_into_view_if_needed()
+        page.wait_for_function("node => !node.innerText.includes('Loading widget')",
+                               arg=output.element_handle(), timeout=20_000)
+        assert "Error displaying widget" not in output.inner_text(), output.inner_text()
+        assert output.locator(".jupyter-widgets").count(), f"widget output {index} drew nothing"
+        output.evaluate("""async node => { for (const img of node.querySelectorAll('img')) {
+            if (!img.complete) await new Promise(done => img.addEventListener('load', done, {once: true}));
+            if (!img.naturalWidth) throw new Error('a widget image did not load'); } }""")
+        next_button = output.locator("button", has_text="next")
+        summary = output.locator(".backprop-summary")
+        if next_button.count() and summary.count():
+            before = summary.inner_text()
+            next_button.first.click()
+            expect(summary).not_to_have_text(before, timeout=20_000)
+
+
+def validation_result(page: Page) -> str:
+    """Click Validate and return the class nbgrader gives its verdict, e.g. 'validation-success'."""
+    page.click(f"{NOTEBOOK} .validate-button")
+    message = page.wait_for_selector(".jp-Dialog #validation-message", timeout=120_000)
+    verdict = next(c for c in message.get_attribute("class").split() if c.startswith("validation-"))
+    page.click(".jp-Dialog .jp-mod-accept")
+    return verdict
+
+
+@pytest.mark.parametrize("released", RELEASED)
+def test_blank_notebook_fails_only_where_answers_are_missing(released, course, page, open_notebook):
+    open_notebook(released)
+    run_every_cell(page)
+    save(page)
+    notebook = nbformat.read(course / released, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code), "some cells never ran"
+    assert errors(notebook), "a blank notebook should stop where answers are missing"
+    assert unexplained_errors(notebook) == []
+
+
+@pytest.mark.parametrize("released", RELEASED)
+def test_solved_notebook_runs_cleanly_and_draws_its_widgets(released, course, page, open_notebook):
+    path = solved_path(released)
+    open_notebook(path)
+    run_every_cell(page)
+    save(page)
+    notebook = nbformat.read(course / path, as_version=4)
+    assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code")
+    assert [f"{e.ename}: {e.evalue}" for _, e in errors(notebook)] == []
+    widgets = sum(WIDGET_MIME in output.get("data", {})
+                  for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
+    check_widgets(page, widgets)
+
+
+def test_validate_fails_the_blank_notebook(page, open_notebook):
+    open_notebook(FIRST)
+    assert validation_result(page) == "validation-failed"
+
+
+def test_validate_passes_the_solved_notebook(page, open_notebook):
+    open_notebook(solved_path(FIRST))
+    assert validation_result(page) == "validation-success"
