@@ -286,3 +286,17 @@ def test_validate_fails_the_blank_notebook(page, open_notebook):
 def test_validate_passes_the_solved_notebook(page, open_notebook):
     open_notebook(solved_path(FIRST))
     assert validation_result(page) == "validation-success"
+
+
+def test_only_missing_answers_and_their_knock_on_errors_are_excused():
+    cell = nbformat.v4.new_code_cell
+    failed = [cell("slope = central_difference(f, 1.0)"), cell("print(slope)"), cell("print(other)"),
+              cell("check(central_difference)"), cell("1 / 0")]
+    reasons = [("NotImplementedError", ""), ("NameError", "name 'slope' is not defined"),
+               ("NameError", "name 'other' is not defined"),
+               ("AssertionError", "got: an error: NotImplementedError: "), ("ZeroDivisionError", "division by zero")]
+    for code, (ename, evalue) in zip(failed, reasons):
+        code.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
+    found = unexplained_errors(nbformat.v4.new_notebook(cells=failed))
+    assert [line.split("\n")[0] for line in found] == [
+        "NameError: name 'other' is not defined", "ZeroDivisionError: division by zero"]
