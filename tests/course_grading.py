@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import re
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from sqlalchemy.exc import SAWarning
 
 from autograder.course import open_course
 from autograder.release import generate_release
@@ -135,7 +137,9 @@ class CourseWorkspace:
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(sub.notebook, folder / filename)
         course = open_course(self.root)
-        result = course.api().autograde(assignment, "*", force=True, create=True)
+        with warnings.catch_warnings():  # nbgrader's own SQLAlchemy session chatter, not ours to fix
+            warnings.simplefilter("ignore", SAWarning)
+            result = course.api().autograde(assignment, "*", force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{result.get('error') or result.get('log')}")
         graded = {}
