@@ -41,11 +41,13 @@ GRADIENT_MISTAKES = {
 # --- Reading graphs without recursion -----------------------------------------------------------
 
 def _label(node: Any) -> str:
+    """How a message names a node: its name or else its operation, then what else is known."""
     name = getattr(node, "name", None)
     op = getattr(node, "op", "") or "input"
     value = getattr(node, "value", None)
-    shown = f", value {value:.4g}" if isinstance(value, float) else ""
-    return f"{name!r} ({op}{shown})" if name else f"a {op!r} node ({op}{shown})".replace(f"({op}, ", "(")
+    details = ([op] if name else []) + ([f"value {value:.4g}"] if isinstance(value, float) else [])
+    head = repr(name) if name else f"a {op!r} node"
+    return f"{head} ({', '.join(details)})" if details else head
 
 
 def reachable(root: Any) -> list:

@@ -352,6 +352,19 @@ def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str 
     raise AssertionError(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
 
 
+def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensors: Any, correct: bool,
+                     what: str = "", hint: str = "") -> None:
+    """Run the learner's gradient check on f quietly and judge its verdict (see check_grad_check_verdict)."""
+    what = what or f"{getattr(learner, '__name__', 'tensor_grad_check')}({getattr(f, '__name__', 'f')}, ...)"
+    got = run_quietly(learner, f, *tensors)
+    if got.error is not None:
+        advice = ("Not written yet: replace `raise NotImplementedError()` with your code."
+                  if isinstance(got.error, NotImplementedError) else "Your check raised this error.")
+        raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
+                             ) from got.error
+    check_grad_check_verdict(got.value, correct, what, hint)
+
+
 def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
     """The check must leave the caller's tensors as they were."""
     if np.array_equal(np.asarray(array), before):
@@ -435,12 +448,6 @@ def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, s
             raise RuntimeError(f"the reference check misjudges the case {case.name!r}: {reference:.3g}")
         inputs = [tensor(a.copy()) for a in arrays]
         what = f"tensor_grad_check on {case.name}"
-        got = run_quietly(learner, case.learner_f(tensor), *inputs)
-        if got.error is not None:
-            advice = ("Not written yet: replace `raise NotImplementedError()` with your code."
-                      if isinstance(got.error, NotImplementedError) else "Your check raised this error.")
-            raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
-                                 ) from got.error
-        check_grad_check_verdict(got.value, case.correct, what, case.hint)
+        check_grad_check(learner, case.learner_f(tensor), *inputs, correct=case.correct, what=what, hint=case.hint)
         for given, original in zip(inputs, arrays):
             check_inputs_unchanged(given.data, original, f"{what}: the inputs after the check")
