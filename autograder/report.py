@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import nbformat  # noqa: E402
 
 from .course import Course  # noqa: E402
-from .grading import read_records  # noqa: E402
+from .writer import read_records  # noqa: E402
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -30,6 +30,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from autograder import grading
+from autograder.worker import execute_submission
 from autograder.course import Course, open_course
 from autograder.release import generate_release
 from autograder.sandbox import Limits
@@ -87,7 +88,7 @@ def overhead(course: Course, assignment: str, repeats: int) -> tuple[float, floa
     ours, plain = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        grading.execute_submission(task)
+        execute_submission(task)
         ours.append(time.perf_counter() - start)
         with tempfile.TemporaryDirectory() as tmp:
             nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)

@@ -1,0 +1,142 @@
+"""The worker side of grading: run one student's submission in a scratch copy, touch nothing else.
+
+A worker gets a `Task` (picklable, so it travels to a process pool or a dask cluster), runs the
+first half of nbgrader's autograde pipeline on each notebook (see `pipeline`) in the sandbox, and
+returns an `Outcome`: the executed notebooks, or why one could not run, plus integrity findings.
+It never writes to the gradebook and never modifies the submission.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils as nbutils
+from traitlets.config import Config
+
+from . import integrity
+from .pipeline import execute_stage, export_file, sanitize_stage
+from .sandbox import Limits
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to execute one student's submission (picklable, paths absolute)."""
+
+    student: str
+    assignment: str
+    submitted: str
+    source: str
+    notebooks: tuple[str, ...]
+    releases: dict[str, str]
+    config: dict
+    snapshot_db_url: str
+    limits: Limits
+    isolate_network: bool
+
+
+@dataclass
+class NotebookResult:
+    """One notebook of a submission: its executed JSON, or why it could not be run."""
+
+    name: str
+    executed: str | None = None
+    problem: str | None = None
+    needs_manual_grade: bool = False
+
+
+@dataclass
+class Outcome:
+    """A worker's answer for one submission; the parent records it."""
+
+    student: str
+    notebooks: list[NotebookResult]
+    findings: list[integrity.Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{nb.name}: {nb.problem}" for nb in self.notebooks if nb.problem]
+
+
+def execute_submission(task: Task) -> Outcome:
+    """Run every notebook of one submission in a scratch copy; never touches the gradebook or the submission."""
+    start = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix="ag-"))
+    try:
+        work = scratch / "w"
+        shutil.copytree(task.submitted, work, symlinks=True)
+        outcome = Outcome(task.student, [], notes=_extra_files(work, task))
+        if not any(work.iterdir()):
+            outcome.notes.append("empty submission folder")
+        _copy_course_files(Path(task.source), work, task.config)
+        home = scratch / "h"
+        home.mkdir()
+        for name in task.notebooks:
+            outcome.notebooks.append(_execute_notebook(task, name, work, home, outcome))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _extra_files(work: Path, task: Task) -> list[str]:
+    expected = {f"{n}.ipynb" for n in task.notebooks} | {"timestamp.txt"}
+    extra = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file() and p.name not in expected)
+    return [f"extra file ignored by grading: {name}" for name in extra if ".ipynb_checkpoints" not in name]
+
+
+def _copy_course_files(source: Path, work: Path, config: dict) -> None:
+    """Like nbgrader: the instructor's non-notebook files replace whatever the student sent."""
+    ignore = Config(config).CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])
+    for filename in nbutils.find_all_files(str(source), list(ignore) + ["*.ipynb"]):
+        dest = work / os.path.relpath(filename, source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        shutil.copy(filename, dest)
+
+
+def _execute_notebook(task: Task, name: str, work: Path, home: Path, outcome: Outcome) -> NotebookResult:
+    path = work / f"{name}.ipynb"
+    if not path.exists():
+        return NotebookResult(name, problem="notebook missing from the submission (scored zero)")
+    try:
+        submitted = nbformat.read(path, as_version=4)
+        nbformat.validate(submitted)
+    except Exception as error:  # nbformat raises several unrelated types for bad files
+        return NotebookResult(name, problem=f"not a valid notebook ({first_line(error)})", needs_manual_grade=True)
+    release = nbformat.reads(task.releases[name], as_version=4)
+    if integrity.is_other_assignment(submitted, release):
+        return NotebookResult(name, problem="notebook from another assignment: none of its graded cells belong here",
+                              needs_manual_grade=True)
+    outcome.findings.extend(integrity.check_notebook(submitted, release))
+    resources = _resources(task, name)
+    config = Config(task.config)
+    try:
+        export_file(path, config, sanitize_stage(config), resources)
+        with nbutils.setenv(NBGRADER_EXECUTION="autograde"):
+            stage = execute_stage(config, task.limits, home, task.isolate_network)
+            executed = export_file(path, config, stage, resources)
+    except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
+        return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
+    return NotebookResult(name, executed=executed)
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def _resources(task: Task, name: str, db_url: str | None = None) -> dict:
+    return {
+        "unique_key": name,
+        "output_files_dir": f"{name}_files",
+        "nbgrader": {"student": task.student, "assignment": task.assignment, "notebook": name,
+                     "db_url": db_url or task.snapshot_db_url},
+    }
