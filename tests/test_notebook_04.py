@@ -11,7 +11,7 @@ import random
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from autograder.checks import check_topological_order
+from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against, check_topological_order
 from autograder.checks.graphs import reachable
 from autograder.variants import load_variants
 from course_grading import (
@@ -25,7 +25,7 @@ from course_grading import (
     source_notebook,
 )
 import nbformat
-from solutions import Scalar
+from solutions import Scalar, topological_sort as solutions_topological_sort
 
 ASSIGNMENT = "04_topological_sort"
 VARIANTS = load_variants(ASSIGNMENT, COURSE)
@@ -150,3 +150,17 @@ def test_torch_adapter_reads_next_functions_as_parents() -> None:
     z = backward_function("DivBackward0", backward_function("AddBackward0", product, product), None)
     order = namespace["topological_sort"](namespace["torch_node"](z, {}))
     assert [node.op for node in order] == ["DivBackward0", "AddBackward0", "MulBackward0", "AccumulateGrad"]
+
+
+# --- Every backpropagate mistake is caught, and named, by the hidden check --------------------------
+
+@pytest.mark.parametrize("mistake", list(BACKPROPAGATE_MISTAKES), ids=lambda name: name[:40])
+def test_each_backpropagate_mistake_is_named(mistake: str) -> None:
+    scaffold = next(c.source for c in nbformat.read(source_notebook(ASSIGNMENT), as_version=4).cells
+                    if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "scalar_engine")
+    namespace: dict = {"math": __import__("math"), "topological_sort": solutions_topological_sort}
+    exec(scaffold, namespace)
+    namespace["backpropagate"] = BACKPROPAGATE_MISTAKES[mistake]  # Scalar.zero_grad and .backward look it up
+    with pytest.raises(AssertionError) as failure:
+        check_backpropagate_against(BACKPROPAGATE_MISTAKES[mistake], namespace["Scalar"], Scalar, seed=1)
+    assert mistake in str(failure.value)

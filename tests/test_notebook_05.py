@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.checks import OPERATIONS, check_backward_against
 from autograder.variants import load_variants
 from course_grading import (
     COURSE,
@@ -112,3 +113,14 @@ def test_notebook_engine_runs_on_another_array_library() -> None:
     for a, b in zip(on_numpy, on_strict):
         assert type(b.grad).__module__.startswith("array_api_strict")
         np.testing.assert_allclose(a.grad, np.from_dlpack(b.grad), rtol=1e-12)
+
+
+# --- Every mistake model is caught, and named, by the hidden checks ---------------------------------
+
+
+@pytest.mark.parametrize("op, mistake", [(op, name) for op, spec in OPERATIONS.items() for name in spec.mistakes],
+                         ids=lambda value: value[:40])
+def test_each_mistake_model_is_named_by_the_hidden_check(op: str, mistake: str) -> None:
+    with pytest.raises(AssertionError) as failure:
+        check_backward_against(OPERATIONS[op].mistakes[mistake], op, seed=0)
+    assert mistake in str(failure.value)
