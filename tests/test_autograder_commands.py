@@ -15,6 +15,8 @@ from autograder.collect import collect
 from autograder.course import CourseError, open_course
 from autograder.release import leaks, release
 
+pytestmark = pytest.mark.slow
+
 VARIANTS = """right:
   - name: power operator
     cells:

@@ -11,6 +11,8 @@ import autograder_fixture as fx
 from autograder.integrity import check_notebook, is_other_assignment
 
 
+pytestmark = pytest.mark.slow
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory):
     return fx.release_notebook(fx.build_course(tmp_path_factory.mktemp("integrity") / "course"))
