@@ -25,7 +25,7 @@ from .course import Course
 from .pipeline import exporter, record_stage
 from .worker import NotebookResult, Outcome
 
-RECORDS = "grading"
+RECORDS = Path(".autograder") / "records"
 
 
 def record_path(course: Course, assignment: str, student: str) -> Path:

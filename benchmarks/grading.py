@@ -9,7 +9,7 @@ the same run:
 1. grades them with `autograder grade` (workers = cores) and, in a second copy, with
    `nbgrader autograde`, one assignment after another, both as the command-line programs; prints
    both times, the speed-up (goal: at least 1.8x on 2 cores) and whether the scores agree;
-2. runs one submission per assignment alone, three times each, through our sandboxed pipeline
+2. runs one submission per assignment alone, five times each (median), through our sandboxed pipeline
    and through plain nbclient, and prints the per-notebook overhead (goal: within 1.2x).
 """
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--assignments", nargs="+", default=DEFAULT_ASSIGNMENTS)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         ours = build_course(Path(tmp) / "ours", args.assignments, args.submissions)

@@ -22,6 +22,7 @@ from autograder.cli import main
 from autograder.course import open_course
 from autograder.grading import Summary, grade
 from autograder.sandbox import Limits
+from autograder.writer import record_path
 
 pytestmark = pytest.mark.slow
 
@@ -150,7 +151,7 @@ def test_memory_hog_fails_its_cell_and_the_kernel_goes_on(graded: tuple[Path, Su
 def test_integrity_case_is_flagged_with_its_reason(graded: tuple[Path, Summary], student: str, reason: str) -> None:
     root, summary = graded
     assert f"FLAGGED (score kept): {reason}" in lines(summary, student)
-    record = json.loads((root / "grading" / fx.ASSIGNMENT / f"{student}.json").read_text())
+    record = json.loads(record_path(open_course(root), fx.ASSIGNMENT, student).read_text())
     assert any(reason in f["message"] for f in record["findings"])
     with open_course(root).gradebook() as gb:
         assert gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student).flagged

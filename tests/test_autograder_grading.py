@@ -15,6 +15,7 @@ import pytest
 import autograder_fixture as fx
 from autograder.course import open_course
 from autograder.grading import grade
+from autograder.writer import record_path
 
 pytestmark = pytest.mark.slow
 AUTOGRADER = [sys.executable, "-m", "autograder.cli"]
@@ -98,7 +99,7 @@ def test_second_run_skips_up_to_date_and_force_regrades(parallel_root: Path) -> 
 
 
 def test_malicious_submission_is_flagged_and_keeps_its_score(parallel_root: Path, by_nbgrader: dict) -> None:
-    record = (parallel_root / "grading" / fx.ASSIGNMENT / "malicious.json").read_text()
+    record = record_path(open_course(parallel_root), fx.ASSIGNMENT, "malicious").read_text()
     assert "patches math.isclose" in record
     assert scores(parallel_root)[("malicious", "test_square_hidden")] == by_nbgrader[("malicious", "test_square_hidden")]
 
@@ -116,7 +117,7 @@ def test_sigkill_then_rerun_gives_uninterrupted_scores(ungraded: Path, tmp_path_
     root = copy_of(ungraded, tmp_path_factory, "killed")
     command = [*AUTOGRADER, "--course", str(root), "grade", fx.ASSIGNMENT, "--workers", "1"]  # rerun: default
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    records = root / "grading" / fx.ASSIGNMENT
+    records = record_path(open_course(root), fx.ASSIGNMENT, "any").parent
     deadline = time.monotonic() + 120
     while not (records.is_dir() and any(records.glob("*.json"))) and time.monotonic() < deadline:
         time.sleep(0.05)
