@@ -116,7 +116,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade every submission in parallel, one writer to the gradebook",
                        description="Execute each submission in a sandboxed kernel on worker processes or a "
                                    "dask.distributed cluster; record grades in nbgrader's gradebook. Resumable; "
-                                   "up-to-date submissions are skipped unless --force.")
+                                   "up-to-date submissions are skipped unless --force. Each kernel runs in a "
+                                   "scratch copy of the submission (which is never modified) with time, memory, "
+                                   "file-size and output limits, and, where Linux allows a network namespace, "
+                                   "without network.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes (default: number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run notebooks on "

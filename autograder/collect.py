@@ -9,7 +9,8 @@ first that matches names the student:
 
 `--pattern` replaces them with your own regular expression, which must have a named group
 `student` (and may have `time`, formatted YYYY-MM-DD-HH-MM-SS, written to timestamp.txt). The
-download is only read; every file that cannot be placed is reported with the reason.
+download is only read; every file that cannot be placed is reported with the reason (hidden files
+and macOS __MACOSX folders are skipped silently).
 """
 
 from __future__ import annotations

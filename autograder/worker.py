@@ -87,9 +87,13 @@ def execute_submission(task: Task) -> Outcome:
 
 
 def _extra_files(work: Path, task: Task) -> list[str]:
+    """Files the assignment does not have: said in the summary, since a misnamed notebook looks like one."""
+    source = Path(task.source)
     expected = {f"{n}.ipynb" for n in task.notebooks} | {"timestamp.txt"}
-    extra = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file() and p.name not in expected)
-    return [f"extra file ignored by grading: {name}" for name in extra if ".ipynb_checkpoints" not in name]
+    expected |= {str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()}
+    found = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
+    return [f"extra file ignored by grading: {name}" for name in found
+            if name not in expected and ".ipynb_checkpoints" not in name]
 
 
 def _copy_course_files(source: Path, work: Path, config: dict) -> None:
