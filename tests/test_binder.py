@@ -207,3 +207,12 @@ def test_postbuild_disables_exactly_the_instructor_server_extensions(postbuild: 
 def test_postbuild_installs_the_jupyterlab_overrides(postbuild: dict) -> None:
     installed = Path(postbuild["settings"]) / "overrides.json"
     assert installed.read_text() == (BINDER / "overrides.json").read_text()
+
+
+def test_readme_badge_opens_the_first_release_notebook() -> None:
+    readme = (ROOT / "README.md").read_text()
+    badge = re.search(r"\(https://mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/HEAD\?urlpath=lab/tree/(\S+?)\)", readme)
+    assert badge, "README.md has no Binder badge opening JupyterLab (urlpath=lab/tree/...)"
+    # On Binder the repository is the home folder, so the path is relative to the repository.
+    assert badge.group(2) == "course/release/01_central_difference/central_difference.ipynb"
+    assert (ROOT / badge.group(2)).is_file()

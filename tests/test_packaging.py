@@ -2,9 +2,11 @@
 
 pip reads the first, `conda env create` the second and mybinder.org the third; a dependency
 added to one and forgotten in another breaks only the users of that route, so the three are
-compared here, name and version range alike.
+compared here, name and version range alike. The README, which tells people how to install
+and run the distribution, is checked against its `autograder` command too.
 """
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -95,3 +97,13 @@ def test_gpu_stays_an_optional_extra() -> None:
     assert gpu and all(name.startswith("cupy") for name in gpu), gpu
     for relative in CONDA_FILES:
         assert not any(dep.startswith("cupy") for dep in conda_entries(relative)), relative
+
+
+def test_readme_documents_every_autograder_command() -> None:
+    from autograder.cli import COMMANDS
+
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^autograder (\w+)", readme, flags=re.MULTILINE))
+    assert documented == set(COMMANDS), (
+        f"README examples cover {sorted(documented)}; the CLI has {sorted(COMMANDS)}"
+    )
