@@ -112,8 +112,7 @@ def _execute_notebook(task: Task, name: str, work: Path, home: Path, outcome: Ou
         return NotebookResult(name, problem="notebook missing from the submission (scored zero)")
     try:
         submitted = nbformat.read(path, as_version=4)
-        nbformat.validate(submitted)
-    except Exception as error:  # nbformat raises several unrelated types for bad files
+    except Exception as error:  # nbformat raises several unrelated types for unreadable files
         return NotebookResult(name, problem=f"not a valid notebook ({first_line(error)})", needs_manual_grade=True)
     release = nbformat.reads(task.releases[name], as_version=4)
     if integrity.is_other_assignment(submitted, release):
@@ -137,10 +136,11 @@ def first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
-def _resources(task: Task, name: str, db_url: str | None = None) -> dict:
+def _resources(task: Task, name: str) -> dict:
+    """What nbgrader's converter would put in `resources` for this notebook (gradebook: the snapshot)."""
     return {
         "unique_key": name,
         "output_files_dir": f"{name}_files",
         "nbgrader": {"student": task.student, "assignment": task.assignment, "notebook": name,
-                     "db_url": db_url or task.snapshot_db_url},
+                     "db_url": task.snapshot_db_url},
     }
