@@ -4,6 +4,9 @@ Each is an ipywidgets box: leave it as a cell's last expression to show it, step
 buttons, and call `.summary()` for a text account of what it shows.
 """
 
+from .box_chain import BoxChainView
+from .epsilon import EpsilonExplorer
 from .graph_view import GraphView
+from .topo_stepper import TopoSortStepper
 
-__all__ = ["GraphView"]
+__all__ = ["BoxChainView", "EpsilonExplorer", "GraphView", "TopoSortStepper"]
