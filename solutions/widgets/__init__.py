@@ -5,8 +5,9 @@ buttons, and call `.summary()` for a text account of what it shows.
 """
 
 from .box_chain import BoxChainView
+from .broadcast import BroadcastView
 from .epsilon import EpsilonExplorer
 from .graph_view import GraphView
 from .topo_stepper import TopoSortStepper
 
-__all__ = ["BoxChainView", "EpsilonExplorer", "GraphView", "TopoSortStepper"]
+__all__ = ["BoxChainView", "BroadcastView", "EpsilonExplorer", "GraphView", "TopoSortStepper"]
