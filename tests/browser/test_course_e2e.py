@@ -92,7 +92,7 @@ def lab(course: Path) -> Iterator[str]:
     settings.mkdir(parents=True)
     # Every cell stays in the page, so the test can read every prompt and output.
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
