@@ -12,9 +12,10 @@ from .layout import layered_positions
 from .nodes import NodeGraph
 
 LABEL_LIMIT = 60  # above this many nodes the labels would overlap: draw the shape only
-COLUMN_INCHES, ROW_INCHES, MIN_WIDTH, MAX_WIDTH = 2.3, 1.3, 10.0, 13.0
+COLUMN_INCHES, ROW_INCHES, MIN_WIDTH, MAX_WIDTH = 1.85, 1.3, 9.5, 10.4  # 10.4 in fits a notebook's output
 TOP_INCHES, LEGEND_INCHES = 0.6, 0.45  # room for the step's title and the legend
-BOX_WIDTH, BOX_HEIGHT = 0.66, 0.76  # in columns and rows
+BOX_WIDTH, BOX_HEIGHT = 0.78, 0.76  # in columns and rows
+RIGHT_MARGIN = 0.5  # columns kept free right of the root, for the arrow that brings d_out
 
 
 @dataclass
@@ -52,25 +53,24 @@ class GraphPicture:
         return (f"{len(self.graph)} nodes: too many to label (more than {LABEL_LIMIT}), so only the "
                 "graph's shape is drawn; the text below tells each step")
 
-    def canvas(self, title: str, below_inches: float = 0.0) -> tuple[Figure, object, float]:
+    def canvas(self, title: str) -> tuple[Figure, object, float]:
         """A figure sized for the graph, with the title on top: (figure, axes, font size)."""
         if self.large:
-            fig = d.new_figure(11, 7 + below_inches)
-            ax = d.bare_axes(fig, (0.02, (LEGEND_INCHES + below_inches) / fig.get_figheight(), 0.96,
-                                   (7 - 1.3 - LEGEND_INCHES) / fig.get_figheight()))
+            fig = d.new_figure(MAX_WIDTH, 7)
+            ax = d.bare_axes(fig, (0.02, LEGEND_INCHES / 7, 0.96, (7 - 1.3 - LEGEND_INCHES) / 7))
             fig.text(0.01, 0.985, self.large_note, fontsize=11, fontweight="bold", va="top",
                      color=d.BACKWARD_FLOW)
             fig.text(0.01, 1 - 0.45 / fig.get_figheight(), title, fontsize=10, va="top", wrap=True)
             return fig, ax, 9.0
-        natural = (self.columns + 0.6) * COLUMN_INCHES
+        natural = (self.columns + RIGHT_MARGIN) * COLUMN_INCHES
         width = min(max(natural, MIN_WIDTH), MAX_WIDTH)
         scale = min(width / natural, 1.0)
         graph_height = self.rows * ROW_INCHES * scale
-        height = graph_height + TOP_INCHES + LEGEND_INCHES + below_inches
+        height = graph_height + TOP_INCHES + LEGEND_INCHES
         fig = d.new_figure(width, height)
-        ax = d.bare_axes(fig, (0.0, (LEGEND_INCHES + below_inches) / height, 1.0, graph_height / height))
-        spare = (width / (COLUMN_INCHES * scale) - self.columns - 0.6) / 2
-        ax.set_xlim(-0.5 - spare, self.columns + 0.1 + spare)
+        ax = d.bare_axes(fig, (0.0, LEGEND_INCHES / height, 1.0, graph_height / height))
+        spare = (width / (COLUMN_INCHES * scale) - self.columns - RIGHT_MARGIN) / 2
+        ax.set_xlim(-0.5 - spare, self.columns - 0.5 + RIGHT_MARGIN + spare)
         ax.set_ylim(-self.rows / 2, self.rows / 2)
         fontsize = max(10 * scale, 6.5)
         fig.suptitle(title, fontsize=fontsize * 1.05, x=0.01, ha="left", y=0.985, wrap=True)
@@ -93,7 +93,7 @@ class GraphPicture:
             ax.annotate(label, (x, y), xytext=(25, 0), textcoords="offset points", va="center",
                         color=d.BACKWARD_FLOW, arrowprops=dict(arrowstyle="-|>", color=d.BACKWARD_FLOW))
             return
-        d.arrow(ax, (x + BOX_WIDTH / 2 + 0.55, y), (x + BOX_WIDTH / 2, y), colour=d.BACKWARD_FLOW,
+        d.arrow(ax, (x + 0.5 + RIGHT_MARGIN, y), (x + BOX_WIDTH / 2, y), colour=d.BACKWARD_FLOW,
                 width=2.5, label=label, fontsize=fontsize * 0.9)
 
     def _edge_paths(self) -> list[tuple[int, int, tuple, tuple, float]]:

@@ -46,17 +46,17 @@ class PictureView(widgets.VBox):
 
 
 class StepView(PictureView):
-    """A picture stepped through with ⏮ ◀ ▶ ⏭ buttons or a slider; `step` is the one shown."""
+    """A picture stepped through with « ◀ ▶ » buttons or a slider; `step` is the one shown."""
 
     def __init__(self, n_steps: int):
         self._slider = widgets.IntSlider(value=0, min=0, max=max(n_steps - 1, 0), description="step",
                                          continuous_update=False, layout=widgets.Layout(width="420px"))
         self._buttons = {
             name: widgets.Button(description=text, tooltip=tip, layout=widgets.Layout(width="auto"))
-            for name, text, tip in [("first", "⏮ start", "back to the first step"),
+            for name, text, tip in [("first", "« start", "back to the first step"),
                                     ("back", "◀ back", "one step back"),
                                     ("next", "next ▶", "one step forward"),
-                                    ("last", "end ⏭", "jump to the last step")]
+                                    ("last", "end »", "jump to the last step")]
         }
         moves = {"first": lambda: 0, "back": lambda: self.step - 1,
                  "next": lambda: self.step + 1, "last": lambda: self.n_steps - 1}

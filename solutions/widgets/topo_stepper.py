@@ -145,8 +145,7 @@ class TopoSortStepper(StepView):
 
     def figure(self) -> Figure:
         trace, note = self.trace()
-        panel = self._panel(trace)
-        fig, ax, fontsize = self.picture.canvas(f"step {self.step} of {self.n_steps - 1} · {note}", below_inches=0.75)
+        fig, ax, fontsize = self.picture.canvas(f"step {self.step} of {self.n_steps - 1} · {note}")
         on_frontier, placed = set(trace.frontier), {n: k for k, n in enumerate(trace.order)}
         looks = []
         for node in range(len(self.graph)):
@@ -164,9 +163,6 @@ class TopoSortStepper(StepView):
             looks.append(NodeLook(lines, fill, current=node == trace.current, dashed=node not in trace.visited))
         flows = [Flow(trace.current, parent, WALK) for parent in trace.followed]
         self.picture.draw(ax, looks, flows, fontsize)
-        for k, line in enumerate(panel):
-            fig.text(0.01, (0.75 - 0.22 * k - 0.1) / fig.get_figheight(), line, family="DejaVu Sans Mono",
-                     fontsize=10, va="top", wrap=True)
         frontier = "on the stack" if self.algorithm == "dfs" else "in the queue"
         d.legend(ax, [(d.FILL_EMPTY, d.INK, "not placed"), (d.FILL_PARTIAL, d.INK, frontier),
                       (d.FILL_FINAL, d.INK, "placed"), ("white", d.CURRENT, "this step's node")],

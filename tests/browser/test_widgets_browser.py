@@ -1,0 +1,122 @@
+"""Every widget of solutions.widgets, drawn and stepped by JupyterLab in Debian's chromium.
+
+The demo notebook beside this file is copied to a temporary folder, opened in a lab served from
+there, and run with Run All Cells; then each widget must have drawn, and GraphView on h(x, y)
+must step, ending on the gradients that `backpropagate` computes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from solutions import Scalar, backpropagate
+from solutions.widgets.nodes import format_number
+
+pytestmark = pytest.mark.browser
+
+DEMO = Path(__file__).with_name("widgets_demo.ipynb")
+WIDGETS_IN_DEMO = 8
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputPrompt')]
+    .map(prompt => prompt.textContent)"""
+FINISHED = f"() => {{ const p = ({PROMPTS})(); return p.length > 0 && p.every(t => /\\d/.test(t)); }}"
+IMAGES_LOADED = """nodes => nodes.length > 0 && nodes.every(img => img.complete && img.naturalWidth > 0)"""
+
+
+def menu(page: Page, top: str, item: str) -> None:
+    """Choose `item` from the main menu `top`, as a person would."""
+    page.click(f'#jp-MainMenu .lm-MenuBar-itemLabel:text-is("{top}")')
+    page.click(f'.lm-Menu .lm-Menu-itemLabel:text-is("{item}")')
+
+
+def run_all_cells(page: Page) -> None:
+    """Run → Run All Cells, repeated while the kernel is still connecting, until every cell has run."""
+    for _ in range(10):
+        menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(f"() => ({PROMPTS})().some(t => /[*\\d]/.test(t))", timeout=5_000)
+            break
+        except Exception:  # playwright's TimeoutError: the kernel was not ready, try again
+            continue
+    page.wait_for_function(FINISHED, timeout=60_000)
+
+
+@pytest.fixture(scope="module")
+def demo(lab_server, chromium_browser, tmp_path_factory, screenshot_dir) -> Iterator[Page]:
+    """The demo notebook, run top to bottom in JupyterLab; yields the page."""
+    folder = tmp_path_factory.mktemp("widgets-demo")
+    shutil.copy(DEMO, folder / DEMO.name)
+    server = lab_server(folder)
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server.lab_url(DEMO.name))
+    page.wait_for_selector(f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+    run_all_cells(page)
+    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .backprop-widget').length"
+                           f" >= {WIDGETS_IN_DEMO}", timeout=30_000)
+    yield page
+    page.screenshot(path=screenshot_dir / "lab-at-end.png")
+    context.close()
+
+
+def expected_h_lines() -> list[str]:
+    """The summary lines for h's inputs once the backward pass is done, from backpropagate itself."""
+    x, y = Scalar(1.5, name="x"), Scalar(2.0, name="y")
+    xy = x * y
+    backpropagate(xy.log() + xy.exp())
+    return [f"{node.name}: value {format_number(node.value, 6)}, grad {format_number(node.grad, 6)} (final)"
+            for node in (x, y)]
+
+
+def test_every_widget_draws_without_errors(demo: Page, screenshot_dir: Path):
+    widgets = demo.locator(f"{NOTEBOOK} .backprop-widget")
+    expect(widgets).to_have_count(WIDGETS_IN_DEMO)
+    notebook = demo.locator(NOTEBOOK)
+    assert "Error displaying widget" not in notebook.inner_text()
+    assert demo.locator(f'{NOTEBOOK} [data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    for index in range(WIDGETS_IN_DEMO):
+        widget = widgets.nth(index)
+        widget.scroll_into_view_if_needed()
+        demo.wait_for_function(IMAGES_LOADED, arg=widget.locator("img").element_handles(), timeout=20_000)
+        assert widget.locator(".backprop-summary").inner_text().strip(), f"widget {index} has no summary"
+        widget.screenshot(path=screenshot_dir / f"widget-{index + 1}.png")
+
+
+def test_graph_view_steps_h_back_to_backpropagate_gradients(demo: Page, screenshot_dir: Path):
+    view = demo.locator(f"{NOTEBOOK} .backprop-graph-view").first
+    summary, image = view.locator(".backprop-summary"), view.locator("img")
+    view.scroll_into_view_if_needed()
+    assert "step 0 of" in summary.inner_text()
+    before_text, before_src = summary.inner_text(), image.get_attribute("src")
+
+    view.get_by_role("button", name="next ▶").click()
+    expect(summary).not_to_have_text(before_text)
+    expect(image).not_to_have_attribute("src", before_src)
+    assert "step 1 of" in summary.inner_text()
+    view.screenshot(path=screenshot_dir / "graph-view-h-step-1.png")
+
+    view.get_by_role("button", name="end ⏭").click()
+    expect(summary).to_contain_text("backward")
+    for line in expected_h_lines():
+        expect(summary).to_contain_text(line)
+    demo.wait_for_function(IMAGES_LOADED, arg=image.element_handles())
+    view.screenshot(path=screenshot_dir / "graph-view-h-last-step.png")
+
+    view.get_by_role("button", name="◀ back").click()
+    expect(summary).to_contain_text(re.compile(r"step \d+ of \d+: backward"))
+    view.screenshot(path=screenshot_dir / "graph-view-h-one-before-last.png")
+
+
+def test_other_steppers_respond_to_their_controls(demo: Page):
+    for css in (".backprop-box-chain", ".backprop-topo-stepper"):
+        view = demo.locator(f"{NOTEBOOK} {css}").first
+        summary = view.locator(".backprop-summary")
+        before = summary.inner_text()
+        view.get_by_role("button", name="end ⏭").click()
+        expect(summary).not_to_have_text(before)
