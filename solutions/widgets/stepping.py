@@ -38,7 +38,7 @@ class PictureView(widgets.VBox):
 
     def image_png(self) -> bytes:
         """The PNG bytes the widget shows now."""
-        return self._image.value
+        return bytes(self._image.value)
 
     def redraw(self) -> None:
         self._image.value = figure_png(self.figure())

@@ -157,7 +157,7 @@ class TopoSortStepper(StepView):
                 lines.append("on the stack" if self.algorithm == "dfs" else "in the queue")
             else:
                 lines.append("visited" if node in trace.visited else "not seen yet")
-            if self.algorithm == "kahn" and node not in placed and node not in on_frontier and hasattr(trace, "waiting"):
+            if self.algorithm == "kahn" and node not in placed and node not in on_frontier:
                 lines.append(f"waits for {trace.waiting[node]} more")
             fill = d.FILL_FINAL if node in placed else d.FILL_PARTIAL if node in on_frontier else d.FILL_EMPTY
             looks.append(NodeLook(lines, fill, current=node == trace.current, dashed=node not in trace.visited))
