@@ -150,10 +150,13 @@ def open_notebook(page: Page) -> Iterator:
 
     yield open_
     page.keyboard.press("Escape")  # a dialog or menu left open by a failed test
+    page.click("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon")
+    page.wait_for_function(f"() => !document.querySelector('{NOTEBOOK}') || document.querySelector('.jp-Dialog')")
+    if page.locator(".jp-Dialog").count():  # unsaved changes, when a test failed before saving
+        page.click('.jp-Dialog button:has-text("Discard")')
+        page.wait_for_selector(NOTEBOOK, state="detached")
     page.evaluate("""async () => { const sessions = await (await fetch('/api/sessions')).json();
         for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE'}); }""")
-    page.click("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon")
-    page.wait_for_selector(NOTEBOOK, state="detached")
 
 
 def run_every_cell(page: Page) -> None:
