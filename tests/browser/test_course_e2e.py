@@ -1,8 +1,9 @@
 """The course as a learner meets it: JupyterLab in Debian's chromium, every notebook run by hand.
 
-One JupyterLab serves a throwaway copy of course/. For every notebook in course/release/ the
-test opens the blank release and a solved copy (the release with the source's answers written
-in), runs every cell from the browser, saves, and reads back what the kernel produced. A blank
+One JupyterLab (conftest's lab_server) serves a throwaway copy of course/. For every notebook in
+course/release/ the test opens the blank release and a solved copy (the release with the source's
+answers written in), runs every cell from the browser, saves, and reads back what the kernel
+produced. A blank
 notebook may fail only where an answer is missing; a solved one may not fail at all, and every
 widget in it must draw. Then nbgrader's Validate button must fail the blank first notebook and
 pass the solved one.
@@ -11,21 +12,14 @@ pass the solved one.
 from __future__ import annotations
 
 import ast
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autograder.variants import Variant, answer_cells, apply_variant
@@ -38,9 +32,6 @@ RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("r
 FIRST = "release/01_central_difference/central_difference.ipynb"
 SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # Each cell's prompt, "[ ]:", "[*]:" or "[7]:" for a code cell and null for any other cell.
@@ -78,58 +69,16 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def lab(course: Path) -> Iterator[str]:
-    """JupyterLab on a free loopback port with a token, serving the course copy; yields its URL."""
-    port, token, home = free_port(), secrets.token_hex(16), course.parent / "home"
-    settings = home / "settings/@jupyterlab/notebook-extension"
-    settings.mkdir(parents=True)
-    # Every cell stays in the page, so the test can read every prompt and output.
-    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: see {home / 'server.log'}") from None
-                time.sleep(0.2)
-        yield f"{url}/lab?reset&token={token}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def page(lab: str) -> Iterator[Page]:
-    """One JupyterLab page in chromium, kept open for every notebook of the module."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        lab_page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        lab_page.goto(lab)
-        lab_page.wait_for_selector("#jp-MainMenu", timeout=60_000)
-        yield lab_page
-        browser.close()
+def page(course: Path, lab_server, chromium_browser) -> Iterator[Page]:
+    """One JupyterLab page on the course copy, kept open for every notebook of the module."""
+    server = lab_server(course)
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    lab_page = context.new_page()
+    lab_page.goto(server.lab_url())
+    lab_page.wait_for_selector("#jp-MainMenu", timeout=60_000)
+    yield lab_page
+    context.close()
 
 
 def menu(page: Page, top: str, item: str) -> None:
