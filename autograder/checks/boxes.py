@@ -260,9 +260,14 @@ _CHAIN_BOXES = ("Square", "Sine", "Cosine", "Exp", "Tanh", "Sigmoid", "Neg")
 
 
 def _random_chains(boxes: ModuleType, seed: int) -> Iterator[tuple[Sequence[type], float, float]]:
-    """An empty chain, then seeded chains of 1 to 4 reference boxes, as lists and as tuples."""
+    """An empty chain, one whose order always shows, then seeded chains of 1 to 4 reference boxes.
+
+    Random chains can hide order mistakes (one box, a box repeated, Neg and Sine commute), so the
+    fixed chain comes first, at a seeded x and d_out ≠ 1, to catch those on every seed.
+    """
     rng = seeded_rng(seed)
     yield [], 0.7, 1.5
+    yield [boxes.Square, boxes.Exp, boxes.Sine], round(float(rng.uniform(0.3, 1.2)), 3), 1.5
     for i in range(8):
         names = rng.choice(_CHAIN_BOXES, size=int(rng.integers(1, 5)))
         chain = [getattr(boxes, str(name)) for name in names]
