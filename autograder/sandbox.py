@@ -6,8 +6,8 @@ scores match `nbgrader autograde`; what we add is done at launch time and on the
 - memory: RLIMIT_AS in the kernel process, so an unbounded allocation raises MemoryError in that
   cell and only that cell fails; the grader and the other kernels are unaffected;
 - file size (RLIMIT_FSIZE) and no core dumps;
-- time: nbgrader's per-cell timeout, plus a budget for the whole notebook after which the
-  remaining cells are not run;
+- time: nbgrader's per-cell timeout, plus a budget for all the cells of the notebook after which
+  the remaining cells are not run;
 - output: past a byte budget per cell further output is dropped (errors, results and the first
   chunk of each stream are kept, so grades do not change);
 - files: the kernel runs in a scratch copy of the submission, with HOME and TMPDIR beside it;
@@ -107,11 +107,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 class LimitedExecute(Execute):
     """nbgrader's Execute with a whole-notebook time budget and an output byte budget."""
 
-    notebook_timeout = Float(300.0, help="seconds for the whole notebook").tag(config=True)
+    notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)
     output_limit = Integer(1024**2, help="bytes of output kept per cell").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
-        self._deadline = time.monotonic() + self.notebook_timeout
+        self._deadline = float("inf")  # set when the first cell starts: startup has its own timeout
         self._output_cell, self._output_bytes, self._cut_streams = -1, 0, set()
         self.timeout_func = self._cell_timeout
         return super().preprocess(nb, resources, km=km)
@@ -121,6 +121,8 @@ class LimitedExecute(Execute):
         return max(1, min(self.timeout or remaining, int(remaining) + 1))
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        if self._deadline == float("inf"):
+            self._deadline = time.monotonic() + self.notebook_timeout
         if cell.cell_type == "code" and time.monotonic() > self._deadline:
             cell.outputs = [_error_output("NotebookTimeout", f"not run: the notebook used its {self.notebook_timeout:.0f} s budget")]
             return cell, resources

@@ -30,7 +30,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[nbformat.Noteboo
     home.mkdir()
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nb.cells = [new_code_cell(source) for source in CELLS]
-    limits = Limits(cell_timeout=20, notebook_timeout=8, output=10_000)
+    limits = Limits(cell_timeout=20, notebook_timeout=5, output=10_000)
     config = limits_config(limits, home, network_isolation_available())
     LimitedExecute(config=config, kernel_manager_class=SandboxedKernelManager).preprocess(
         nb, {"metadata": {"path": str(work)}})
