@@ -146,7 +146,7 @@ class BroadcastView(PictureView):
             for cell in rows[0][2]]
         rows.append(("a + b" if result else "no result", result, result_cells))
         for k in range(n):
-            ax.text(2.0 + 1.2 * k + 0.55, 3.0, f"axis {k - n}", ha="center", fontsize=9.5, color=d.MUTED)
+            ax.text(2.0 + 1.2 * k + 0.55, 3.0, f"axis {k} ({k - n})", ha="center", fontsize=9.5, color=d.MUTED)
         for r, (name, shape, cells) in enumerate(rows):
             y = 2.3 - r * 0.95
             ax.text(0.15, y, f"{name}", fontsize=11, fontweight="bold", va="center")
