@@ -240,6 +240,12 @@ def test_central_error_falls_as_epsilon_squared_then_round_off_rises(df):
     assert 1e-8 < view.best_epsilon() < 1e-3
 
 
+def test_epsilon_curves_leave_gaps_where_f_is_undefined():
+    view = EpsilonExplorer(math.log, 0.05)  # x − ε < 0 for the largest steps
+    assert view.exact == pytest.approx(20.0, rel=1e-10)
+    assert np.isnan(view.central_errors[-1]) and 1e-8 < view.best_epsilon() < 1e-3
+
+
 def test_the_epsilon_slider_moves_the_marker_and_readout():
     view = EpsilonExplorer(math.exp, 1.0)
     before_text, before_png = view.summary(), view.image_png()

@@ -25,6 +25,8 @@ def extrapolated_derivative(f: Callable[[float], float], x: float, step: float =
     error. The estimate whose neighbours agree best wins, before round-off spoils the table.
     """
     step *= max(1.0, abs(x))
+    if x != 0:
+        step = min(step, abs(x) / 4)  # stay on x's side of 0, where log or sqrt are defined
     previous = [central_difference(f, x, epsilon=step)]
     best, best_error = previous[0], math.inf
     for _ in range(1, levels):
@@ -69,14 +71,22 @@ class EpsilonExplorer(PictureView):
         self.exact = float(df(self.x)) if df is not None else extrapolated_derivative(f, self.x)
         self.exact_source = "df(x)" if df is not None else "Richardson extrapolation"
         self.epsilons = EPSILONS
-        self.forward_errors = np.array([abs(forward_difference(f, self.x, epsilon=e) - self.exact) for e in EPSILONS])
-        self.central_errors = np.array([abs(central_difference(f, self.x, epsilon=e) - self.exact) for e in EPSILONS])
+        self.forward_errors = np.array([self._error(forward_difference, e) for e in EPSILONS])
+        self.central_errors = np.array([self._error(central_difference, e) for e in EPSILONS])
         self._slider = widgets.FloatLogSlider(value=epsilon, base=10, min=-15, max=-1, step=0.1,
                                               description="ε", readout_format=".1e", continuous_update=False,
                                               layout=widgets.Layout(width="520px"))
         self._slider.observe(lambda _: self.redraw(), names="value")
         super().__init__([self._slider])
         self.redraw()
+
+    def _error(self, difference: Callable[..., float], epsilon: float) -> float:
+        """|estimate − f'(x)| at one ε; NaN (a gap in the curve) where f is undefined at x ± ε."""
+        try:
+            with np.errstate(all="ignore"):
+                return abs(difference(self.f, self.x, epsilon=epsilon) - self.exact)
+        except (ArithmeticError, ValueError):
+            return math.nan
 
     @property
     def epsilon(self) -> float:
@@ -93,7 +103,7 @@ class EpsilonExplorer(PictureView):
 
     def best_epsilon(self) -> float:
         """The ε on the grid where the central difference error is smallest."""
-        return float(self.epsilons[np.argmin(self.central_errors)])
+        return float(self.epsilons[np.nanargmin(self.central_errors)])
 
     def summary(self) -> str:
         forward, central = self.estimates()

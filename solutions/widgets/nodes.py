@@ -18,7 +18,7 @@ def format_number(value: Any, digits: int = 4) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return f"{value!r:.12}"
-    if number == 0 or math.isfinite(number) and 1e-3 <= abs(number) < 1e5:
+    if number == 0 or (math.isfinite(number) and 1e-3 <= abs(number) < 1e5):
         return f"{number:.{digits}g}"
     return f"{number:.{max(digits - 2, 1)}e}"
 

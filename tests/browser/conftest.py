@@ -125,9 +125,9 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[P
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
-    """Debian's chromium driven by playwright, shared by the session."""
+    """Debian's chromium driven by playwright, shared by a test module (one playwright at a time)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs it (apt-get install chromium); "
                     "or leave the browser tests out with -m 'not browser'")
