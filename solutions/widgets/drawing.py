@@ -27,6 +27,7 @@ OKABE_ITO = {
 INK = "#222222"
 MUTED = "#8A8A8A"
 DPI = 96
+GLYPH_WIDTH = 0.52  # DejaVu Sans: a digit or letter is about half an em wide
 
 
 def tint(colour: str, amount: float) -> str:
@@ -72,9 +73,12 @@ def node_box(ax, x: float, y: float, width: float, height: float, lines: list[st
     ))
     step = height / (len(lines) + 0.6)
     top = y + step * (len(lines) - 1) / 2
+    left, right = ax.get_xlim()
+    width_points = width * ax.bbox.width / (right - left) * 72 / ax.figure.dpi
     for k, line in enumerate(lines):
-        ax.text(x, top - k * step, line, ha="center", va="center", zorder=4, color=INK,
-                fontsize=fontsize if k < 3 else fontsize * 0.85,
+        size = fontsize if k < 3 else fontsize * 0.85
+        size = min(size, 0.9 * width_points / (GLYPH_WIDTH * max(len(line), 1)))  # shrink a long line to fit
+        ax.text(x, top - k * step, line, ha="center", va="center", zorder=4, color=INK, fontsize=size,
                 fontweight="bold" if k == 0 else "normal", family="DejaVu Sans")
 
 

@@ -12,9 +12,9 @@ from .layout import layered_positions
 from .nodes import NodeGraph
 
 LABEL_LIMIT = 60  # above this many nodes the labels would overlap: draw the shape only
-COLUMN_INCHES, ROW_INCHES, MIN_WIDTH, MAX_WIDTH = 1.85, 1.3, 9.5, 10.4  # 10.4 in fits a notebook's output
+COLUMN_INCHES, ROW_INCHES, MIN_WIDTH, MAX_WIDTH = 2.0, 1.3, 9.5, 10.4  # 10.4 in fits a notebook's output
 TOP_INCHES, LEGEND_INCHES = 0.6, 0.45  # room for the step's title and the legend
-BOX_WIDTH, BOX_HEIGHT = 0.78, 0.76  # in columns and rows
+BOX_WIDTH, BOX_HEIGHT = 0.7, 0.76  # in columns and rows
 RIGHT_MARGIN = 0.5  # columns kept free right of the root, for the arrow that brings d_out
 
 

@@ -1,4 +1,4 @@
-"""`StepView`: a picture with a step slider and buttons, the base of every stepping widget."""
+"""The widgets' frame: `PictureView` (a redrawn image above its text summary) and `StepView` (plus step controls)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class PictureView(widgets.VBox):
         self.add_class(self.css_class)
 
     def figure(self) -> Figure:
+        """The matplotlib figure of what the widget shows now."""
         raise NotImplementedError
 
     def summary(self) -> str:
