@@ -60,7 +60,7 @@ def gather(course: Course, assignment: str) -> ClassResults:
 
 
 def _count_mistakes(course: Course, assignment: str, student: str, name: str, results: ClassResults) -> None:
-    """Each failing test cell's message, with numbers blurred so the same mistake groups together."""
+    """Count each failing test cell's mistake (see `mistake`)."""
     path = course.folder("autograded") / student / assignment / f"{name}.ipynb"
     if not path.exists():
         return
@@ -71,10 +71,18 @@ def _count_mistakes(course: Course, assignment: str, student: str, name: str, re
         grade_id = meta["grade_id"]
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                message = ANSI.sub("", f"{output.ename}: {output.evalue}").strip().splitlines()[0][:300]
-                key = (grade_id, NUMBER.sub("#", message))
-                results.mistakes[key] += 1
-                results.examples.setdefault(key, message)
+                key, example = mistake(output.ename, ANSI.sub("", output.evalue))
+                results.mistakes[(grade_id, key)] += 1
+                results.examples.setdefault((grade_id, key), example)
+
+
+def mistake(ename: str, evalue: str) -> tuple[str, str]:
+    """(grouping key, example) for one failure: the line naming the likely mistake when the check
+    wrote one, else the message's first line; numbers blurred in the key so alike failures group."""
+    lines = [line.strip() for line in evalue.splitlines() if line.strip()]
+    named = next((line for line in lines if "mistake" in line.lower()), None)
+    text = f"{ename}: {named or (lines[0] if lines else '')}"[:300]
+    return NUMBER.sub("#", text), text
 
 
 def _png(fig: plt.Figure) -> str:
