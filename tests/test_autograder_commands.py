@@ -122,3 +122,13 @@ def test_selfcheck_passes_good_variants_and_catches_a_mislabelled_one(course_roo
     out = capsys.readouterr().out
     for student in ("source", "blank", "right-power-operator", "wrong-doubles-instead-of-squaring"):
         assert f"ok   {fx.ASSIGNMENT}: {student}" in out
+
+
+def test_report_groups_failures_by_the_named_mistake() -> None:
+    from autograder.report import mistake
+
+    first = mistake("AssertionError", "f(2.0)\n  expected: 12.0\n  got: 12.006\n  Likely mistake: forward difference.")
+    second = mistake("AssertionError", "f(1.5)\n  expected: 6.75\n  got: 6.8\n  Likely mistake: forward difference.")
+    assert first == second == ("AssertionError: Likely mistake: forward difference.",) * 2
+    assert mistake("AssertionError", "square(-2.0) gave 4.5")[0] == "AssertionError: square(#) gave #"
+    assert mistake("NotImplementedError", "") == ("NotImplementedError: ", "NotImplementedError: ")
