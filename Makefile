@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FIRST_NOTEBOOK := release/01_central_difference/central_difference.ipynb
+# As if the venv were activated: nbgrader runs helper programs (alembic) found on PATH.
+RUN    := PATH="$(abspath $(BIN)):$$PATH"
+# Jupyter refuses to start as root (containers, CI) unless told it may.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test chromium clean
 
@@ -19,10 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-lab
 
 lab: $(VENV)/.installed-lab
-	cd course && ../$(BIN)/jupyter lab $(FIRST_NOTEBOOK)
+	cd course && $(RUN) jupyter lab $(AS_ROOT) $(FIRST_NOTEBOOK)
 
 test: $(VENV)/.installed-dev chromium
-	$(BIN)/python -m pytest
+	$(RUN) python -m pytest
 
 # Browser tests drive Debian's chromium; install it when the machine lacks it.
 chromium:
