@@ -40,7 +40,6 @@ PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-Cell')].map(ce
 SETTLED = f"""() => {{ const p = ({PROMPTS})();
     const idle = document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]');
     return idle && p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
-STARTED = f"() => ({PROMPTS})().some(t => t && /[*\\d]/.test(t))"
 
 
 def solved_path(released: str) -> str:
@@ -108,29 +107,43 @@ def open_notebook(page: Page) -> Iterator:
         for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE'}); }""")
 
 
+def select(page: Page, cell) -> None:
+    cell.click(position={"x": 5, "y": 5})  # the cell's left margin: selects it without editing
+    page.keyboard.press("Escape")
+
+
 def run_every_cell(page: Page) -> None:
-    """Run All, and after each cell that stops the run, go on from the next cell, as a learner does."""
-    for _ in range(5):  # Run All is ignored while the kernel is still connecting: try again
-        menu(page, "Run", "Run All Cells")
+    """Shift-Enter from the top, one cell at a time, as a learner does (Ctrl-Enter on the last
+    cell, which Shift-Enter would give a new empty cell below)."""
+    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
+    prompts = page.evaluate(PROMPTS)
+    select(page, cells.first)
+    for index, prompt in enumerate(prompts):
+        key = "Shift+Enter" if index < len(prompts) - 1 else "Control+Enter"
+        if prompt is None:
+            page.keyboard.press(key)
+        else:
+            run_code_cell(page, cells.nth(index), index, key)
+    page.wait_for_function(SETTLED, timeout=60_000)
+
+
+def run_code_cell(page: Page, cell, index: int, key: str) -> None:
+    """Run the selected code cell and wait for its number. A key pressed while the kernel is
+    still connecting runs nothing, so the cell is selected again and the key pressed again."""
+    state = f"({PROMPTS})()[{index}]"
+    for _ in range(3):
+        page.keyboard.press(key)
         try:
-            page.wait_for_function(STARTED, timeout=5_000)
+            page.wait_for_function(f"() => /[*\\d]/.test({state})", timeout=5_000)
             break
         except PlaywrightTimeout:
-            continue
+            select(page, cell)
     else:
-        raise AssertionError(f"Run All Cells never started a cell: {page.evaluate(PROMPTS)}")
-    while True:
-        page.wait_for_function(SETTLED, timeout=60_000)
-        prompts = page.evaluate(PROMPTS)
-        waiting = [i for i, prompt in enumerate(prompts) if prompt is not None and not re.search(r"\d", prompt)]
-        if not waiting:
-            return
-        cell = page.locator(f"{NOTEBOOK} .jp-Cell").nth(waiting[0])
-        cell.locator(".jp-InputPrompt").click()
-        expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
-        menu(page, "Run", "Run Selected Cell and All Below")
-        started = f"() => /[*\\d]/.test(({PROMPTS})()[{waiting[0]}])"
-        page.wait_for_function(started, timeout=30_000)
+        raise AssertionError(f"cell {index} would not start: {page.evaluate(PROMPTS)}")
+    try:
+        page.wait_for_function(f"() => /\\d/.test({state})", timeout=60_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"cell {index} ran for over a minute: {page.evaluate(PROMPTS)}") from None
 
 
 def save(page: Page) -> None:
