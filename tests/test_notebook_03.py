@@ -1,8 +1,7 @@
-"""Notebook 03 (backprop): it runs within Binder's limits, and nbgrader grades it as it should.
+"""Notebook 03 (backprop): the checks behind its test cells, tested directly, among them h_backward's
+(recording boxes swapped into the notebook's namespace).
 
-The right and wrong submissions are data (course/variants/03_backprop.yml), built from the source
-notebook and graded in process as in test_notebook_02; the checks behind h_backward's test cells (recording boxes swapped into the notebook's
-namespace) are tested directly below.
+Running the notebook and grading its right and wrong submissions is tests/test_notebooks.py's job.
 """
 
 from __future__ import annotations
@@ -10,80 +9,12 @@ from __future__ import annotations
 import math
 
 from hypothesis import given, settings, strategies as st
-import nbformat
 import numpy as np
 import pytest
 
 import solutions
 from autograder.checks import check_box_against, check_h_backward, check_h_backward_against
-from autograder.variants import load_variants
-from course_grading import (
-    COURSE,
-    CourseWorkspace,
-    GradedSubmission,
-    Submission,
-    assert_caught,
-    assert_full_marks,
-    assert_zero,
-    autograded_test_ids,
-    execute_notebook,
-    source_notebook,
-)
 from solutions import boxes
-from test_notebook_02 import run_in_process
-
-ASSIGNMENT = "03_backprop"
-VARIANTS = load_variants(ASSIGNMENT, COURSE)
-SOURCE = nbformat.read(source_notebook(ASSIGNMENT), as_version=4)
-TEST_IDS = autograded_test_ids(SOURCE)
-
-
-@pytest.mark.slow
-def test_source_runs_within_binder_limits() -> None:
-    run = execute_notebook(source_notebook(ASSIGNMENT), timeout=30)
-    assert run.seconds < 30, f"the notebook took {run.seconds:.1f} s"
-    assert run.peak_rss_bytes < 1 << 30, f"the kernel peaked at {run.peak_rss_bytes / 2**20:.0f} MiB"
-
-
-def test_variants_cover_the_issue() -> None:
-    assert len(VARIANTS.right) >= 2 and len(VARIANTS.wrong) >= 6
-    assert len({v.message for v in VARIANTS.wrong}) == len(VARIANTS.wrong), "each wrong variant names its own mistake"
-    for variant in VARIANTS.wrong:
-        assert set(variant.fails) <= set(TEST_IDS), variant.name
-
-
-@pytest.fixture(scope="module")
-def nbgrader_verdicts(course_workspace: CourseWorkspace) -> dict[str, GradedSubmission]:
-    """The source notebook and the blank release, autograded by nbgrader itself."""
-    blank = nbformat.read(course_workspace.release(ASSIGNMENT), as_version=4)
-    return course_workspace.grade(ASSIGNMENT, [Submission("source", SOURCE), Submission("blank", blank)])
-
-
-@pytest.mark.slow
-def test_source_scores_full_marks(nbgrader_verdicts) -> None:
-    assert_full_marks(nbgrader_verdicts["source"], TEST_IDS)
-
-
-@pytest.mark.slow
-def test_blank_release_scores_zero(nbgrader_verdicts) -> None:
-    assert_zero(nbgrader_verdicts["blank"], TEST_IDS)
-
-
-def test_in_process_runs_grade_the_source_like_nbgrader() -> None:
-    assert_full_marks(run_in_process(SOURCE), TEST_IDS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", VARIANTS.right, ids=lambda v: v.name)
-def test_right_submission_scores_full_marks(variant) -> None:
-    assert_full_marks(run_in_process(SOURCE, variant), TEST_IDS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", VARIANTS.wrong, ids=lambda v: v.name)
-def test_wrong_submission_is_caught_and_named(variant) -> None:
-    assert_caught(run_in_process(SOURCE, variant), variant)
-
 
 # --- The checks themselves -----------------------------------------------------------------------
 

@@ -252,7 +252,7 @@ def test_the_epsilon_slider_moves_the_marker_and_readout():
     view.epsilon = 1e-3
     assert view.summary() != before_text and view.image_png() != before_png
     forward, central = view.estimates()
-    assert f"ε = 1.0e-03" in view.summary()
+    assert "ε = 1.0e-03" in view.summary()
     assert abs(central - math.e) < abs(forward - math.e) < 2e-3
 
 
