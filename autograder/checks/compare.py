@@ -85,10 +85,10 @@ def format_answer(value: object) -> str:
     return repr(numbers_[0])
 
 
-def _format_outcome(outcome: Outcome) -> str:
+def _format_outcome(outcome: Outcome, show: Callable[[object], str] = format_answer) -> str:
     if outcome.error is not None:
         return f"an error: {type(outcome.error).__name__}: {outcome.error}"
-    return format_answer(outcome.value)
+    return show(outcome.value)
 
 
 def _broke_down(outcome: Outcome) -> bool:
@@ -125,9 +125,16 @@ def diagnose(
     ]
 
 
-def failure_message(what: str, expected: object, got: Outcome, likely: Sequence[str] = (), hint: str = "") -> str:
-    """The teaching message: what was called, expected against got, and the likely mistake."""
-    lines = [what, f"  expected: {format_answer(expected)}", f"  got:      {_format_outcome(got)}"]
+def failure_message(
+    what: str,
+    expected: object,
+    got: Outcome,
+    likely: Sequence[str] = (),
+    hint: str = "",
+    show: Callable[[object], str] = format_answer,
+) -> str:
+    """The teaching message: what was called, expected against got (each written by `show`), and the likely mistake."""
+    lines = [what, f"  expected: {show(expected)}", f"  got:      {_format_outcome(got, show)}"]
     if isinstance(got.error, NotImplementedError):
         lines.append("  Not written yet: replace `raise NotImplementedError()` with your code.")
     elif got.error is None and got.value is None:

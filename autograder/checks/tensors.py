@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Mistakes, Outcome, run_quietly, seeded_rng
+from .compare import Mistakes, Outcome, failure_message, run_quietly, seeded_rng
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -67,26 +67,6 @@ def _shape_hint(got: object, expected: object) -> str:
     except (TypeError, ValueError):
         pass
     return ""
-
-
-def _message(what: str, expected: object, got: Outcome, likely: Sequence[str], hint: str = "") -> str:
-    lines = [what, f"  expected: {_show(expected)}"]
-    if got.error is not None:
-        lines.append(f"  got:      an error: {type(got.error).__name__}: {got.error}")
-    else:
-        lines.append(f"  got:      {_show(got.value)}")
-    if isinstance(got.error, NotImplementedError):
-        lines.append("  Not written yet: replace `raise NotImplementedError()` with your code.")
-    elif got.error is None and got.value is None:
-        lines.append("  Likely mistake: the function returns None; did you forget `return`?")
-    elif len(likely) == 1:
-        lines.append(f"  Likely mistake: {likely[0]}.")
-    elif likely:
-        lines.append("  Likely mistake, one of:")
-        lines.extend(f"    - {name}" for name in likely)
-    if hint:
-        lines.append(f"  {hint}")
-    return "\n".join(lines)
 
 
 # --- Mistake models ------------------------------------------------------------------------------
@@ -319,7 +299,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     if not likely and not hint:
         hint = spec.unmatched_hint
     what = what or _describe(getattr(learner, "__name__", op), args)
-    raise AssertionError(_message(what, expected, got, likely, hint)) from got.error
+    raise AssertionError(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
 
 
 def check_backward_against(learner: Callable[..., Any], op: str, seed: int) -> None:
