@@ -6,7 +6,8 @@ from .numerical import central_difference, forward_difference, order_of_accuracy
 from .scalar import Scalar
 from .devices import DeviceUnavailableError
 from .gradcheck import tensor_grad_check
-from .tensor import Tensor, unbroadcast
+from .array_boxes import unbroadcast
+from .tensor import Tensor
 
 __all__ = [
     "DeviceUnavailableError",

@@ -2,7 +2,7 @@
 
 `check_backward(learner, op, args, expected)` serves the visible test cells (a fixed example with its
 answer written in the cell); `check_backward_against(learner, op, seed)` the hidden ones (the
-reference, `solutions.tensor`'s array boxes, on seeded random shapes, broadcasting included). A wrong
+reference, `solutions.array_boxes`, on seeded random shapes, broadcasting included). A wrong
 answer is named by running the mistake models of that operation on the same arrays.
 """
 
@@ -133,7 +133,7 @@ def _axes(a: np.ndarray, axis: Any) -> tuple[int, ...]:
 
 
 def _sum_backward(grad: Any, a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    from solutions.tensor import Sum
+    from solutions.array_boxes import Sum
 
     return Sum(np.asarray(a), _axes(np.asarray(a), axis), keepdims).backward(np.asarray(grad))
 
@@ -179,10 +179,10 @@ RELU_MISTAKES: Mistakes = {
 # --- The reference and random inputs per operation -----------------------------------------------
 
 def _box_backward(box_name: str, *inputs: np.ndarray, grad: np.ndarray, **constants: Any) -> Any:
-    """The reference: solutions.tensor's array box for the op, forward then backward(grad)."""
-    from solutions import tensor
+    """The reference: solutions.array_boxes' box for the op, forward then backward(grad)."""
+    from solutions import array_boxes
 
-    box = getattr(tensor, box_name)(*inputs, **constants)
+    box = getattr(array_boxes, box_name)(*inputs, **constants)
     box.forward()
     return box.backward(grad)
 
