@@ -22,10 +22,10 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import nbformat  # noqa: E402
 
 from .course import Course  # noqa: E402
+from .outputs import plain  # noqa: E402
 from .writer import read_records  # noqa: E402
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _count_mistakes(course: Course, assignment: str, student: str, name: str, re
         grade_id = meta["grade_id"]
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                key, example = mistake(output.ename, ANSI.sub("", output.evalue))
+                key, example = mistake(output.ename, plain(output.evalue))
                 results.mistakes[(grade_id, key)] += 1
                 results.examples.setdefault((grade_id, key), example)
 

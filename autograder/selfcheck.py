@@ -7,7 +7,6 @@ cells it lists, with its message in their error output.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,11 +15,9 @@ import nbformat
 
 from .course import Course, open_course
 from .grading import grade
+from .outputs import cell_errors
 from .release import generate_release
 from .variants import Variant, VariantError, apply_variant, load_variants
-
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
 
 def selfcheck(course: Course, assignments: list[str], workers: int | None = None) -> list[str]:
     """Print one line per check; return the failures (empty when every grader behaves)."""
@@ -52,9 +49,8 @@ def _check_assignment(course: Course, scratch: Course, assignment: str, workers:
         _submit(scratch, assignment, "source", name, source)
         _submit(scratch, assignment, "blank", name, scratch.read_notebook("release", assignment, name))
         for variant in variants:
-            student = _slug(variant)
-            expectations[student] = variant
-            _submit(scratch, assignment, student, name, apply_variant(source, variant))
+            expectations[variant.student] = variant
+            _submit(scratch, assignment, variant.student, name, apply_variant(source, variant))
     summary = grade(scratch, assignment, workers=workers, force=True)
     failures = [f"{assignment}: {s} was not graded: {why}" for s, why in summary.not_graded.items()]
     for student, variant in expectations.items():
@@ -64,11 +60,6 @@ def _check_assignment(course: Course, scratch: Course, assignment: str, workers:
             print(f"     {problem}")
         failures += [f"{assignment}: {student}: {p}" for p in problems]
     return failures
-
-
-def _slug(variant: Variant) -> str:
-    kind = "right" if variant.is_right else "wrong"
-    return f"{kind}-" + re.sub(r"[^a-z0-9]+", "-", variant.name.lower()).strip("-")[:60]
 
 
 def _submit(course: Course, assignment: str, student: str, name: str, nb: nbformat.NotebookNode) -> None:
@@ -106,11 +97,5 @@ def _test_cell_results(course: Course, assignment: str, student: str) -> tuple[d
                     scores[g.name] = (float(g.score), float(g.max_score))
             path = course.folder("autograded") / student / assignment / f"{notebook.name}.ipynb"
             if path.exists():
-                for cell in nbformat.read(path, as_version=4).cells:
-                    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                    parts = [("\n".join(o.traceback) if o.output_type == "error" else o.get("text", ""))
-                             for o in cell.get("outputs", [])
-                             if o.output_type == "error" or o.get("name") == "stderr"]
-                    if grade_id and parts:
-                        errors[grade_id] = ANSI.sub("", "\n".join(parts))
+                errors.update(cell_errors(nbformat.read(path, as_version=4)))
     return scores, errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import copy
 from dataclasses import dataclass
+import re
 from pathlib import Path
 
 import nbformat
@@ -32,6 +33,12 @@ class Variant:
     @property
     def is_right(self) -> bool:
         return not self.fails
+
+    @property
+    def student(self) -> str:
+        """The folder-safe student id it is submitted under, e.g. wrong-forward-difference-instead-of-central."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")[:60]
+        return f"{'right' if self.is_right else 'wrong'}-{slug}"
 
 
 @dataclass(frozen=True)

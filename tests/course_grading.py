@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-import re
 import shutil
 import time
 import warnings
@@ -22,12 +21,12 @@ from nbclient import NotebookClient
 from sqlalchemy.exc import SAWarning
 
 from autograder.course import open_course
+from autograder.outputs import cell_errors
 from autograder.release import generate_release
 from autograder.variants import Variant, apply_variant, load_variants
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "course"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def assignments() -> list[str]:
@@ -91,20 +90,13 @@ class GradedSubmission:
         return "\n".join(lines)
 
 
-def student_id(kind: str, name: str) -> str:
-    """A folder-safe student id from a variant's name, e.g. wrong-forward-difference-instead-of-central."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
-    return f"{kind}-{slug}"
-
-
 def build_submissions(assignment: str, blank: nbformat.NotebookNode) -> list[Submission]:
     """The source notebook as is, the blank release, and every variant applied to the source."""
     source = nbformat.read(source_notebook(assignment), as_version=4)
     built = [Submission("source", source), Submission("blank", blank)]
     variants = load_variants(assignment, COURSE)
     built += [
-        Submission(student_id("right" if v.is_right else "wrong", v.name), apply_variant(source, v), v)
-        for v in variants
+        Submission(v.student, apply_variant(source, v), v) for v in variants
     ]
     return built
 
@@ -162,24 +154,6 @@ class CourseWorkspace:
         return self.grade(assignment, build_submissions(assignment, blank))
 
 
-def cell_errors(notebook: nbformat.NotebookNode, grade_ids: Iterable[str]) -> dict[str, str]:
-    """The error text (traceback without colour codes, and anything on stderr) of the named cells."""
-    wanted = set(grade_ids)
-    errors = {}
-    for cell in notebook.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if cell.cell_type != "code" or grade_id not in wanted:
-            continue
-        parts = []
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                parts.append("\n".join(out.traceback) or f"{out.ename}: {out.evalue}")
-            elif out.output_type == "stream" and out.name == "stderr":
-                parts.append(out.text)
-        errors[grade_id] = ANSI.sub("", "\n".join(parts))
-    return errors
-
-
 # --- Assertions the per-notebook tests share -----------------------------------------------------
 
 def assert_full_marks(graded: GradedSubmission, test_ids: Iterable[str]) -> None:
@@ -201,7 +175,7 @@ def assert_caught(graded: GradedSubmission, variant: Variant) -> None:
     for grade_id in variant.fails:
         assert grade_id in graded.scores, f"{variant.name}: no test cell {grade_id!r}\n{graded.report()}"
         assert graded.scores[grade_id] == 0, f"{variant.name}: {grade_id} did not fail\n{graded.report()}"
-        assert variant.message in graded.errors[grade_id], (
+        assert variant.message in graded.errors.get(grade_id, ""), (
             f"{variant.name}: {grade_id}'s error does not say {variant.message!r}\n{graded.report()}"
         )
 
@@ -252,4 +226,4 @@ def release_view(notebook: nbformat.NotebookNode) -> list[tuple[str, str, dict]]
 
 def graded_variant(graded: Mapping[str, GradedSubmission], variant: Variant) -> GradedSubmission:
     """The graded submission that was built from `variant`."""
-    return graded[student_id("right" if variant.is_right else "wrong", variant.name)]
+    return graded[variant.student]
