@@ -103,7 +103,7 @@ def make_throwaway_env(env: Path) -> None:
             launcher.chmod(0o755)
     # What installing nbgrader and jupyterlab put under a prefix: config and labextensions.
     shutil.copytree(SHARED_PREFIX / "etc/jupyter", env / "etc/jupyter")
-    (env / "share/jupyter").mkdir(parents=True)
+    (env / "share/jupyter/lab").mkdir(parents=True)  # JupyterLab's application folder, as on Binder
     (env / "share/jupyter/labextensions").symlink_to(SHARED_PREFIX / "share/jupyter/labextensions")
 
 
