@@ -129,9 +129,10 @@ def run_every_cell(page: Page) -> None:
 
 def run_code_cell(page: Page, cell, index: int, key: str) -> None:
     """Run the selected code cell and wait for its number. A key pressed while the kernel is
-    still connecting runs nothing, so the cell is selected again and the key pressed again."""
+    still connecting runs nothing, so the cell is selected again and the key pressed again, for up
+    to a minute: a loaded machine can take that long to start a kernel."""
     state = f"({PROMPTS})()[{index}]"
-    for _ in range(3):
+    for _ in range(12):
         page.keyboard.press(key)
         try:
             page.wait_for_function(f"() => /[*\\d]/.test({state})", timeout=5_000)
