@@ -236,27 +236,28 @@ def test_the_release_notebooks_are_found():
     assert FIRST in RELEASED, f"course/release/ holds {RELEASED}"
 
 
-@pytest.mark.parametrize("released", RELEASED)
-def test_blank_notebook_fails_only_where_answers_are_missing(released, course, page, open_notebook):
-    open_notebook(released)
-    run_every_cell(page)
-    save(page)
-    notebook = nbformat.read(course / released, as_version=4)
-    assert never_ran(notebook) == []
-    assert ran_top_to_bottom(notebook)
-    assert errors(notebook), "a blank notebook should stop where answers are missing"
-    assert unexplained_errors(notebook) == []
-
-
-@pytest.mark.parametrize("released", RELEASED)
-def test_solved_notebook_runs_cleanly_and_draws_its_widgets(released, course, page, open_notebook):
-    path = solved_path(released)
+def run_as_a_learner(path: str, course: Path, page: Page, open_notebook) -> nbformat.NotebookNode:
+    """Open the notebook, run every cell from the top, save, and read back what the kernel wrote;
+    every code cell must have run, in page order."""
     open_notebook(path)
     run_every_cell(page)
     save(page)
     notebook = nbformat.read(course / path, as_version=4)
     assert never_ran(notebook) == []
     assert ran_top_to_bottom(notebook)
+    return notebook
+
+
+@pytest.mark.parametrize("released", RELEASED)
+def test_blank_notebook_fails_only_where_answers_are_missing(released, course, page, open_notebook):
+    notebook = run_as_a_learner(released, course, page, open_notebook)
+    assert errors(notebook), "a blank notebook should stop where answers are missing"
+    assert unexplained_errors(notebook) == []
+
+
+@pytest.mark.parametrize("released", RELEASED)
+def test_solved_notebook_runs_cleanly_and_draws_its_widgets(released, course, page, open_notebook):
+    notebook = run_as_a_learner(solved_path(released), course, page, open_notebook)
     assert [f"{e.ename}: {e.evalue}" for _, e in errors(notebook)] == []
     widgets = sum(WIDGET_MIME in output.get("data", {})
                   for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
