@@ -73,6 +73,10 @@ class Course:
             raise CourseError(f"{path} is missing; run `autograder release {assignment}` first")
         return nbformat.read(path, as_version=4)
 
+    def autograded_notebook(self, student: str, assignment: str, name: str) -> Path:
+        """Where grading leaves a student's executed, scored notebook (nbgrader's autograded/ layout)."""
+        return self.folder("autograded") / student / assignment / f"{name}.ipynb"
+
     def submissions(self, assignment: str) -> dict[str, Path]:
         """Student id -> submitted folder for this assignment (nbgrader's submitted/<student>/<assignment>)."""
         submitted = self.folder("submitted")

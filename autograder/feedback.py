@@ -59,7 +59,7 @@ def _check_no_hidden_code(course: Course, assignment: str, pages: list[Path]) ->
                            for name in course.notebook_names(assignment)))
     for page in pages:
         student, name = page.parts[-3], page.stem
-        graded = nbformat.read(course.folder("autograded") / student / assignment / f"{name}.ipynb", as_version=4)
+        graded = nbformat.read(course.autograded_notebook(student, assignment, name), as_version=4)
         _, theirs = region_lines(graded, HIDDEN)
         text = html.unescape(TAG.sub("", page.read_text(encoding="utf-8")))
         leaked = [line for line in secret - theirs if line in text]

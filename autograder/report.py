@@ -61,7 +61,7 @@ def gather(course: Course, assignment: str) -> ClassResults:
 
 def _count_mistakes(course: Course, assignment: str, student: str, name: str, results: ClassResults) -> None:
     """Count each failing test cell's mistake (see `mistake`)."""
-    path = course.folder("autograded") / student / assignment / f"{name}.ipynb"
+    path = course.autograded_notebook(student, assignment, name)
     if not path.exists():
         return
     for cell in nbformat.read(path, as_version=4).cells:

@@ -95,7 +95,7 @@ def _test_cell_results(course: Course, assignment: str, student: str) -> tuple[d
             for g in notebook.grades:
                 if g.cell.cell_type == "code":
                     scores[g.name] = (float(g.score), float(g.max_score))
-            path = course.folder("autograded") / student / assignment / f"{notebook.name}.ipynb"
+            path = course.autograded_notebook(student, assignment, notebook.name)
             if path.exists():
                 errors.update(cell_errors(nbformat.read(path, as_version=4)))
     return scores, errors
