@@ -162,9 +162,10 @@ def _learner_rows(report: ClassReport) -> str:
 def _mistake_rows(report: ClassReport) -> str:
     esc = html.escape
     ordered = sorted(report.mistakes.items(), key=lambda item: (-len(item[1].learners), item[0]))
+    order = [*report.grades.cells, WHOLE_NOTEBOOK]  # cells as learners met them in the notebook
     return "".join(
         f"<tr><td>{esc(kind)}</td><td>{esc(label)}</td><td>{len(m.learners)}: {esc(', '.join(sorted(m.learners)))}</td>"
-        f"<td>{esc(', '.join(cell_label(c) for c in sorted(m.cells)))}</td><td><code>{esc(m.example)}</code></td></tr>"
+        f"<td>{esc(', '.join(cell_label(c) for c in order if c in m.cells))}</td><td><code>{esc(m.example)}</code></td></tr>"
         for (kind, label), m in ordered
     )
 
