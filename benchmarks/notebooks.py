@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", help="assignments to run (default: all)")
     chosen = parser.parse_args(argv).assignments or assignments()
+    unknown = sorted(set(chosen) - set(assignments()))
+    if unknown:
+        parser.error(f"no source notebook for {', '.join(unknown)}; known: {', '.join(assignments())}")
     over = []
     print(f"{'notebook':24} {'seconds':>8} {'peak MB':>8}   budget {SECONDS} s, {MEGABYTES} MB")
     for assignment in chosen:
