@@ -59,7 +59,7 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
 def _feedback(course: Course, args: argparse.Namespace) -> int:
     from .feedback import feedback
 
-    written = feedback(course, args.assignment, students=args.student or None)
+    written = feedback(course, args.assignment, students=args.student or None, allow_ungraded=args.allow_ungraded)
     print(f"feedback: wrote {len(written)} HTML files under {course.folder('feedback')}")
     return 0
 
@@ -137,9 +137,12 @@ def parser() -> argparse.ArgumentParser:
                                    "notebooks: each test's message and points, hidden tests' code removed.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--allow-ungraded", action="store_true",
+                   help="send feedback although written answers are not graded by hand yet (they show 0)")
 
-    p = sub.add_parser("export", help="grades as CSV (nbgrader's exporter)",
-                       description="Write every student's grade on every assignment as CSV.")
+    p = sub.add_parser("export", help="grades as CSV, sorted by student and assignment",
+                       description="Write every student's grade on every assignment as CSV: autograded and "
+                                   "hand-graded points apart, written answers still to grade, flags.")
     p.add_argument("--to", default="grades.csv", help="output file (default: grades.csv)")
 
     p = sub.add_parser("report", help="one HTML page on how the class did",

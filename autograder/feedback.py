@@ -20,6 +20,7 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from traitlets.config import Config
 
 from .course import Course, CourseError
+from .grades import cell_label, read_grades
 from .release import HIDDEN, hidden_test_lines, region_lines
 
 TAG = re.compile(r"<[^>]+>")
@@ -38,8 +39,21 @@ class HideHiddenTests(ClearHiddenTests):
         return cell, resources
 
 
-def feedback(course: Course, assignment: str, students: list[str] | None = None) -> list[Path]:
-    """Write feedback/<student>/<assignment>/*.html for graded students; return the files written."""
+def feedback(course: Course, assignment: str, students: list[str] | None = None,
+             allow_ungraded: bool = False) -> list[Path]:
+    """Write feedback/<student>/<assignment>/*.html for graded students; return the files written.
+
+    Refuses while a written answer waits for its hand grade (the learner would read 0 for it),
+    unless `allow_ungraded`.
+    """
+    grades = read_grades(course, assignment, students)
+    waiting = grades.waiting()
+    if waiting and not allow_ungraded:
+        raise CourseError(
+            "written answers not graded yet: "
+            + "; ".join(f"{cell} ({', '.join(learners)})" for cell, learners in waiting.items())
+            + ". Grade them in nbgrader's formgrader first, or pass --allow-ungraded to send feedback anyway"
+        )
     config = Config(course.config)
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     api = course.api(config)
@@ -50,7 +64,18 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None)
     pages = sorted(course.folder("feedback").glob(f"*/{assignment}/*.html"))
     written = [p for p in pages if not students or p.parts[-3] in students]
     _check_no_hidden_code(course, assignment, written)
+    for page in written:
+        _name_test_cells(page, grades.test_cells)
     return written
+
+
+def _name_test_cells(page: Path, test_cells: list[str]) -> None:
+    """nbgrader's contents list calls every test cell "Test cell"; say what each one tests instead."""
+    text = page.read_text(encoding="utf-8")
+    for grade_id in test_cells:
+        text = text.replace(f'<a href="#{grade_id}">Test cell</a>',
+                            f'<a href="#{grade_id}">Test cell: {html.escape(cell_label(grade_id))}</a>')
+    page.write_text(text, encoding="utf-8")
 
 
 def _check_no_hidden_code(course: Course, assignment: str, pages: list[Path]) -> None:

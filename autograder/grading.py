@@ -26,6 +26,7 @@ import nbformat
 from tqdm import tqdm
 
 from .course import Course
+from .grades import AssignmentGrades, read_grades
 from .sandbox import Limits, network_isolation_available
 from .worker import Outcome, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
@@ -39,11 +40,15 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     not_graded: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    grades: AssignmentGrades | None = None  # of the graded and the up-to-date submissions
 
     def text(self) -> str:
+        """What needs a look, then the scores: what an instructor reads when grading ends."""
         head = (f"graded {len(self.graded)}, skipped {len(self.skipped)} up to date, "
                 f"not graded {len(self.not_graded)}")
-        return "\n".join([head, *self.lines])
+        tail = [self.grades.score_line()] if self.grades else []
+        tail += [f"not graded: {student} ({why})" for student, why in sorted(self.not_graded.items())]
+        return "\n".join([head, *self.lines, *tail])
 
 
 def fingerprint(folder: Path, course_folder: Path, options: dict) -> str:
@@ -67,8 +72,14 @@ def grade(
     isolate_network: bool = True,
     students: Iterable[str] | None = None,
     progress: bool = True,
+    progress_text: str | None = None,
+    progress_unit: str = "submission",
 ) -> Summary:
-    """Grade every submission of `assignment` that is not up to date; see the module docstring."""
+    """Grade every submission of `assignment` that is not up to date; see the module docstring.
+
+    The progress bar counts finished gradings and those not graded; `progress_text` and
+    `progress_unit` name what it grades when that is not learners' submissions (selfcheck).
+    """
     course.require_in_gradebook(assignment)
     limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
     isolate_network = isolate_network and network_isolation_available()
@@ -87,6 +98,7 @@ def grade(
         else:
             pending.append((student, folder, print_))
     if not pending:
+        summary.grades = read_grades(course, assignment, summary.skipped)
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
         snapshot = _snapshot_gradebook(course, Path(tmp))
@@ -94,21 +106,20 @@ def grade(
         prints = {s: p for s, _, p in pending}
         writer = Writer(course, assignment, zero_flagged)
         with executing(list(tasks.values()), workers, scheduler) as results:
-            bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="submission", disable=not progress)
-            failures = 0
+            bar = tqdm(total=len(tasks), desc=progress_text or f"grading {assignment}", unit=progress_unit,
+                       disable=not progress)
             for student, outcome in results:
                 if isinstance(outcome, BaseException):
                     summary.not_graded[student] = first_line(outcome)
                     summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({first_line(outcome)})")
-                    failures += 1
                 else:
                     writer.record(outcome, prints[student])
                     summary.graded.append(student)
                     summary.lines.extend(_summary_lines(outcome, zero_flagged))
-                    failures += bool(outcome.problems)
                 bar.update()
-                bar.set_postfix(failed=failures)
+                bar.set_postfix(not_graded=len(summary.not_graded))
             bar.close()
+    summary.grades = read_grades(course, assignment, summary.graded + summary.skipped)
     return summary
 
 

@@ -1,8 +1,10 @@
-"""One self-contained HTML page on how the class did on an assignment.
+"""One self-contained HTML page on how the class did on an assignment, to act on.
 
-Score distribution, pass rate per test cell (which ideas the class finds hard), the most frequent
-mistakes as named by the test messages, and the flagged submissions with their reasons. Plots are
-drawn with matplotlib and embedded as base64 PNG, so the page is a single file to mail around.
+A table of learners (autograded and hand-graded points apart, points per cell, flags, written
+answers still to grade); the mistakes grouped by what the test messages name (the likely mistake,
+"not written yet", a timeout, a crash) with how many learners made each and in which cells; two
+plots with whole-number counts and labelled axes. Plots are embedded PNGs and the style is inline,
+so the page is one file that opens offline.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import base64
 import html
 import io
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,69 +21,90 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .course import Course  # noqa: E402
+from .grades import AssignmentGrades, cell_label, read_grades  # noqa: E402
 from .outputs import plain  # noqa: E402
 from .writer import read_records  # noqa: E402
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+TIMEOUTS = {"CellTimeoutError", "NotebookTimeout", "KeyboardInterrupt", "TimeoutError"}
+CRASHES = {"DeadKernelError", "MemoryError", "RecursionError"}
+WHOLE_NOTEBOOK = "the whole notebook"
 
 
 @dataclass
-class ClassResults:
-    """What the page shows, gathered from the gradebook, the autograded notebooks and our records."""
+class Mistake:
+    """One kind of failure: who made it, in which cells, and one message that shows it."""
 
-    totals: dict[str, float] = field(default_factory=dict)
-    max_total: float = 0.0
-    passed: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
-    mistakes: Counter = field(default_factory=Counter)
-    examples: dict[tuple[str, str], str] = field(default_factory=dict)
-    flagged: dict[str, list[str]] = field(default_factory=dict)
+    learners: set[str] = field(default_factory=set)
+    cells: set[str] = field(default_factory=set)
+    example: str = ""
 
 
-def gather(course: Course, assignment: str) -> ClassResults:
-    results = ClassResults()
-    with course.gradebook() as gb:
-        results.max_total = gb.find_assignment(assignment).max_score
-        for submission in gb.assignment_submissions(assignment):
-            student = submission.student_id
-            results.totals[student] = submission.score
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    if grade.cell.cell_type == "code":
-                        results.passed[grade.name].append(grade.score >= grade.max_score)
-                _count_mistakes(course, assignment, student, notebook.name, results)
-    for student, record in read_records(course, assignment).items():
-        reasons = record["problems"] + [f["message"] for f in record["findings"]]
-        if reasons:
-            results.flagged[student] = reasons
-    return results
+@dataclass
+class ClassReport:
+    """What the page shows: the gradebook's grades, the mistakes the messages name, and the flags."""
 
+    grades: AssignmentGrades
+    mistakes: dict[tuple[str, str], Mistake] = field(default_factory=dict)
+    flags: dict[str, list[str]] = field(default_factory=dict)
 
-def _count_mistakes(course: Course, assignment: str, student: str, name: str, results: ClassResults) -> None:
-    """Count each failing test cell's mistake (see `mistake`)."""
-    path = course.autograded_notebook(student, assignment, name)
-    if not path.exists():
-        return
-    for cell in nbformat.read(path, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("grade") or cell.cell_type != "code":
-            continue
-        grade_id = meta["grade_id"]
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                key, example = mistake(output.ename, plain(output.evalue))
-                results.mistakes[(grade_id, key)] += 1
-                results.examples.setdefault((grade_id, key), example)
+    def add_mistake(self, kind: str, label: str, student: str, cell: str, example: str) -> None:
+        found = self.mistakes.setdefault((kind, label), Mistake(example=example))
+        found.learners.add(student)
+        found.cells.add(cell)
 
 
 def mistake(ename: str, evalue: str) -> tuple[str, str]:
-    """(grouping key, example) for one failure: the line naming the likely mistake when the check
-    wrote one, else the message's first line; numbers blurred in the key so alike failures group."""
-    lines = [line.strip() for line in evalue.splitlines() if line.strip()]
-    named = next((line for line in lines if "mistake" in line.lower()), None)
-    text = f"{ename}: {named or (lines[0] if lines else '')}"[:300]
-    return NUMBER.sub("#", text), text
+    """(kind, what) of one failure, as its message names it: a likely mistake, not written yet,
+    a timeout, a crash, or else its first line with the numbers blurred so alike failures group."""
+    lines = [line.strip() for line in plain(evalue).splitlines() if line.strip()]
+    if ename in TIMEOUTS:
+        return "timeout", "ran out of time"
+    if ename in CRASHES:
+        return "crash", ename
+    if ename == "NotImplementedError" or any(line.startswith("Not written yet") for line in lines):
+        return "not written yet", "the answer still raises NotImplementedError"
+    for i, line in enumerate(lines):
+        if line.startswith("Likely mistake, one of"):
+            return "likely mistake", "; ".join(item.lstrip("- ") for item in lines[i + 1:] if item.startswith("-"))
+        if line.startswith("Likely mistake:"):
+            return "likely mistake", line.removeprefix("Likely mistake:").strip().rstrip(".")
+    return "other failure", NUMBER.sub("#", f"{ename}: {lines[0] if lines else ''}")[:200]
+
+
+def gather(course: Course, assignment: str) -> ClassReport:
+    """Grades from the gradebook, mistakes from the autograded notebooks' test cells, flags from our records."""
+    report = ClassReport(read_grades(course, assignment))
+    test_cells = set(report.grades.test_cells)
+    for student in report.grades.learners:
+        for name in course.notebook_names(assignment):
+            path = course.autograded_notebook(student, assignment, name)
+            if path.exists():
+                _add_mistakes(report, student, nbformat.read(path, as_version=4), test_cells)
+    for student, record in read_records(course, assignment).items():
+        for problem in record["problems"]:
+            if "could not be run" in problem:
+                report.add_mistake("crash", "the notebook could not be run", student, WHOLE_NOTEBOOK, problem)
+        reasons = record["problems"] + [f["message"] for f in record["findings"]]
+        if reasons:
+            report.flags[student] = reasons
+    return report
+
+
+def _add_mistakes(report: ClassReport, student: str, notebook: nbformat.NotebookNode, test_cells: set[str]) -> None:
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or grade_id not in test_cells:
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                kind, label = mistake(output.ename, output.evalue)
+                example = plain(f"{output.ename}: {output.evalue}")[:400]
+                report.add_mistake(kind, label, student, grade_id, example)
 
 
 def _png(fig: plt.Figure) -> str:
@@ -92,63 +114,106 @@ def _png(fig: plt.Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def score_histogram(results: ClassResults) -> str:
+def score_histogram(grades: AssignmentGrades) -> str:
+    """How many learners got each number of autograded points (whole points, whole learners)."""
+    top = grades.max_points(by_hand=False)
+    points = [grades.points(s, by_hand=False) for s in grades.learners]
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(list(results.totals.values()), bins=min(20, max(5, int(results.max_total) + 1)),
-            range=(0, results.max_total or 1), color="#4c72b0", edgecolor="white")
-    ax.set_xlabel(f"score (out of {results.max_total:g})")
-    ax.set_ylabel("students")
-    ax.set_title("Score distribution")
+    ax.hist(points, bins=np.arange(-0.5, top + 1.5, 1.0), color="#4c72b0", edgecolor="white")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"autograded points (of {top:g})")
+    ax.set_ylabel("learners")
+    ax.set_title("Autograded points")
     return _png(fig)
 
 
-def pass_rate_chart(results: ClassResults) -> str:
-    cells = list(results.passed)
-    rates = [100 * sum(v) / len(v) for v in results.passed.values()]
-    fig, ax = plt.subplots(figsize=(6, 0.4 * len(cells) + 1))
-    ax.barh(cells, rates, color="#55a868")
-    ax.set_xlim(0, 100)
+def full_marks_chart(grades: AssignmentGrades) -> str:
+    """How many learners earned every point of each test cell: which ideas the class finds hard."""
+    cells = grades.test_cells
+    counts = [sum(learner.points.get(g, 0.0) >= grades.cells[g].max_score for learner in grades.learners.values())
+              for g in cells]
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(cells) + 1.2))
+    ax.barh([cell_label(g) for g in cells], counts, color="#55a868")
+    ax.set_xlim(0, max(len(grades.learners), 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
-    ax.set_xlabel("% of submissions with full points")
-    ax.set_title("Pass rate per test cell")
+    ax.set_xlabel(f"learners with full points (of {len(grades.learners)})")
+    ax.set_ylabel("test cell")
+    ax.set_title("Full points per test cell")
     return _png(fig)
 
 
-def render(assignment: str, results: ClassResults) -> str:
+def _learner_rows(report: ClassReport) -> str:
+    grades, esc = report.grades, html.escape
+    rows = []
+    for student, learner in sorted(grades.learners.items()):
+        autograded, written = grades.points(student, by_hand=False), grades.points(student, by_hand=True)
+        cells = "".join(
+            f"<td>{'to grade' if g in learner.waiting else f'{learner.points.get(g, 0.0):g}'}</td>" for g in grades.cells
+        )
+        flags = "; ".join(report.flags.get(student, [])) or ("flagged" if learner.flagged else "")
+        rows.append(f"<tr><td>{esc(student)}</td><td>{autograded + written:g}</td><td>{autograded:g}</td>"
+                    f"<td>{written:g}{' + ' + str(len(learner.waiting)) + ' to grade' if learner.waiting else ''}</td>"
+                    f"{cells}<td>{esc(flags)}</td></tr>")
+    return "".join(rows)
+
+
+def _mistake_rows(report: ClassReport) -> str:
     esc = html.escape
-    n = len(results.totals)
-    mean = sum(results.totals.values()) / n if n else 0.0
-    rows = "".join(
-        f"<tr><td>{esc(cell)}</td><td>{count}</td><td><code>{esc(results.examples[(cell, key)])}</code></td></tr>"
-        for (cell, key), count in results.mistakes.most_common(15)
+    ordered = sorted(report.mistakes.items(), key=lambda item: (-len(item[1].learners), item[0]))
+    order = [*report.grades.cells, WHOLE_NOTEBOOK]  # cells as learners met them in the notebook
+    return "".join(
+        f"<tr><td>{esc(kind)}</td><td>{esc(label)}</td><td>{len(m.learners)}: {esc(', '.join(sorted(m.learners)))}</td>"
+        f"<td>{esc(', '.join(cell_label(c) for c in order if c in m.cells))}</td><td><code>{esc(m.example)}</code></td></tr>"
+        for (kind, label), m in ordered
     )
+
+
+def render(assignment: str, report: ClassReport) -> str:
+    """The page: summary, learners, what to grade by hand, mistakes, flags, plots."""
+    grades, esc = report.grades, html.escape
+    n = len(grades.learners)
+    waiting = grades.waiting()
+    max_auto, max_written = grades.max_points(by_hand=False), grades.max_points(by_hand=True)
+    mean_auto = sum(grades.points(s, by_hand=False) for s in grades.learners) / n if n else 0.0
+    headers = "".join(f"<th>{esc(cell_label(g))} ({grades.cells[g].max_score:g})</th>" for g in grades.cells)
+    to_grade = "".join(f"<tr><td>{esc(g)}</td><td>{len(s)}: {esc(', '.join(s))}</td></tr>" for g, s in waiting.items())
     flagged = "".join(
         f"<tr><td>{esc(student)}</td><td><ul>{''.join(f'<li>{esc(r)}</li>' for r in reasons)}</ul></td></tr>"
-        for student, reasons in sorted(results.flagged.items())
+        for student, reasons in sorted(report.flags.items())
     )
-    charts = (f'<img alt="score distribution" src="{score_histogram(results)}">'
-              f'<img alt="pass rate per test cell" src="{pass_rate_chart(results)}">') if n else "<p>No grades yet.</p>"
+    charts = (f'<img alt="learners per number of autograded points" src="{score_histogram(grades)}">'
+              f'<img alt="learners with full points per test cell" src="{full_marks_chart(grades)}">'
+              ) if n else "<p>No grades yet.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(assignment)}: class report</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
+<style>body{{font-family:sans-serif;max-width:75em;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;margin-bottom:1em}}.wide{{overflow-x:auto}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}img{{max-width:100%}}</style>
 </head><body>
 <h1>{esc(assignment)}: how the class did</h1>
-<p>{n} graded submissions, mean score {mean:.2f} of {results.max_total:g}.</p>
-<h2>Scores and pass rates</h2>{charts}
-<h2>Most frequent mistakes</h2>
-<table><tr><th>test cell</th><th>submissions</th><th>message (example)</th></tr>{rows}</table>
+<p>{n} graded submissions. Autograded points: mean {mean_auto:.2f} of {max_auto:g}.
+Written answers ({max_written:g} points, graded by hand): {sum(len(s) for s in waiting.values())} still to grade.</p>
+<h2>Learners</h2>
+<div class="wide"><table><tr><th>learner</th><th>total so far</th><th>autograded (of {max_auto:g})</th>
+<th>written (of {max_written:g})</th>{headers}<th>flags</th></tr>{_learner_rows(report)}</table></div>
+<h2>Still to grade by hand</h2>
+<table><tr><th>written answer</th><th>learners waiting</th></tr>{to_grade or '<tr><td colspan="2">none</td></tr>'}</table>
+<h2>Mistakes, by what the messages name</h2>
+<table><tr><th>kind</th><th>what</th><th>learners</th><th>cells</th><th>a message</th></tr>{_mistake_rows(report)}</table>
 <h2>Flagged submissions</h2>
-<table><tr><th>student</th><th>reasons</th></tr>{flagged or '<tr><td colspan="2">none</td></tr>'}</table>
+<table><tr><th>learner</th><th>reasons</th></tr>{flagged or '<tr><td colspan="2">none</td></tr>'}</table>
+<h2>Plots</h2>{charts}
 </body></html>
 """
 
 
 def write_report(course: Course, assignment: str, out: Path | None = None) -> Path:
     """Write report-<assignment>.html into `out` (default: the course's reports/ folder); return it."""
-    course.require_in_gradebook(assignment)
+    report = gather(course, assignment)
     folder = out or course.root / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"report-{assignment}.html"
-    path.write_text(render(assignment, gather(course, assignment)), encoding="utf-8")
+    path.write_text(render(assignment, report), encoding="utf-8")
     return path

@@ -2,7 +2,8 @@
 
 For each assignment: the source notebook must score full marks, the blank release zero, each
 right variant in variants/<assignment>.yml full marks, and each wrong variant zero on the test
-cells it lists, with its message in their error output.
+cells it lists, with its message in their error output. An assignment without a readable variants
+file fails: its graders were never tried on right and wrong answers.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def _scratch_course(course: Course, tmp: Path) -> Course:
 
 def _check_assignment(course: Course, scratch: Course, assignment: str, workers: int | None) -> list[str]:
     generate_release(assignment, scratch.root)
+    failures = []
     try:
         variants = list(load_variants(assignment, course.root))
-    except VariantError as error:
+    except VariantError as error:  # a grader nobody tested on right and wrong answers has not passed
         variants = []
-        print(f"{assignment}: no variants checked ({error})")
+        failures.append(f"{assignment}: no variants checked: {error}")
+        print(f"FAIL {assignment}: no variants checked: {error}")
     expectations = {"source": None, "blank": None}
     for name in scratch.notebook_names(assignment):
         source = scratch.read_notebook("source", assignment, name)
@@ -51,8 +54,9 @@ def _check_assignment(course: Course, scratch: Course, assignment: str, workers:
         for variant in variants:
             expectations[variant.student] = variant
             _submit(scratch, assignment, variant.student, name, apply_variant(source, variant))
-    summary = grade(scratch, assignment, workers=workers, force=True)
-    failures = [f"{assignment}: {s} was not graded: {why}" for s, why in summary.not_graded.items()]
+    summary = grade(scratch, assignment, workers=workers, force=True, progress_unit="check",
+                    progress_text=f"selfcheck {assignment}: the source, the blank release and each variant")
+    failures += [f"{assignment}: {s} was not graded: {why}" for s, why in summary.not_graded.items()]
     for student, variant in expectations.items():
         problems = _verdict(scratch, assignment, student, variant)
         print(f"{'FAIL' if problems else 'ok':4} {assignment}: {student}")

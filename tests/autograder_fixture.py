@@ -55,13 +55,14 @@ def source_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def build_course(root: Path) -> Path:
-    """Write the course (config, source) under `root`, generate its release and gradebook; return root."""
+def build_course(root: Path, source: nbformat.NotebookNode | None = None) -> Path:
+    """Write the course (config, `source` or the demo notebook) under `root`, generate its release
+    and gradebook; return root."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(source_notebook(), folder / f"{NOTEBOOK}.ipynb")
+    nbformat.write(source or source_notebook(), folder / f"{NOTEBOOK}.ipynb")
     generate_release(ASSIGNMENT, root)
     return root
 

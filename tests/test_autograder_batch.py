@@ -12,14 +12,17 @@ import copy
 import csv
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.preprocessors import Preprocessor
 
+import autograder.feedback
 import autograder_fixture as fx
 from autograder.cli import main
-from autograder.course import open_course
+from autograder.course import CourseError, open_course
 from autograder.grading import Summary, grade
 from autograder.sandbox import Limits
 from autograder.writer import record_path
@@ -83,9 +86,12 @@ def lines(summary: Summary, student: str) -> str:
 
 
 def cell_scores(root: Path, student: str) -> dict[str, tuple[float, bool]]:
+    """grade id -> (score, needs manual grade) for every test cell, so `all()` over it checks them all."""
     with open_course(root).gradebook() as gb:
         notebook = gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student)
-        return {g.name: (float(g.score), bool(g.needs_manual_grade)) for g in notebook.grades}
+        scores = {g.name: (float(g.score), bool(g.needs_manual_grade)) for g in notebook.grades}
+    assert set(scores) == set(FULL), f"{student}: grades for {sorted(scores)}, expected {sorted(FULL)}"
+    return scores
 
 
 def test_whole_batch_is_graded(graded: tuple[Path, Summary]) -> None:
@@ -176,6 +182,16 @@ def test_feedback_shows_messages_and_points_but_no_hidden_test_code(graded: tupl
     assert "square(-2.0) gave 0, expected 4.0" in text and "Score: 0.0 / 2.0" in text
     for html in (page, wrong):
         assert "isclose" not in html and "BEGIN HIDDEN TESTS" not in html and "for v in" not in html
+
+
+def test_a_feedback_page_that_would_leak_hidden_code_is_removed(graded: tuple[Path, Summary], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the hiding step taken out, the last guard must catch the hidden test's code and drop the page."""
+    root = Path(shutil.copytree(graded[0], tmp_path / "course"))
+    monkeypatch.setattr(autograder.feedback, "HideHiddenTests", Preprocessor)  # does nothing
+    with pytest.raises(CourseError, match="would show hidden test code"):
+        autograder.feedback.feedback(open_course(root), fx.ASSIGNMENT, ["correct"])
+    assert not (root / "feedback" / "correct" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.html").exists()
 
 
 def test_export_writes_every_student(graded: tuple[Path, Summary], tmp_path: Path) -> None:

@@ -124,11 +124,15 @@ def test_selfcheck_passes_good_variants_and_catches_a_mislabelled_one(course_roo
         assert f"ok   {fx.ASSIGNMENT}: {student}" in out
 
 
-def test_report_groups_failures_by_the_named_mistake() -> None:
+def test_report_groups_failures_by_what_the_message_names() -> None:
     from autograder.report import mistake
 
     first = mistake("AssertionError", "f(2.0)\n  expected: 12.0\n  got: 12.006\n  Likely mistake: forward difference.")
     second = mistake("AssertionError", "f(1.5)\n  expected: 6.75\n  got: 6.8\n  Likely mistake: forward difference.")
-    assert first == second == ("AssertionError: Likely mistake: forward difference.",) * 2
-    assert mistake("AssertionError", "square(-2.0) gave 4.5")[0] == "AssertionError: square(#) gave #"
-    assert mistake("NotImplementedError", "") == ("NotImplementedError: ", "NotImplementedError: ")
+    assert first == second == ("likely mistake", "forward difference")
+    assert mistake("AssertionError", "g(1)\n  Likely mistake, one of:\n    - a\n    - b") == ("likely mistake", "a; b")
+    blank = "f(2.0)\n  got: NotImplementedError\n  Not written yet: replace `raise NotImplementedError()` with your code."
+    assert mistake("AssertionError", blank)[0] == mistake("NotImplementedError", "")[0] == "not written yet"
+    assert mistake("CellTimeoutError", "A cell timed out after 20 s")[0] == "timeout"
+    assert mistake("DeadKernelError", "Kernel died")[0] == "crash"
+    assert mistake("AssertionError", "square(-2.0) gave 4.5") == ("other failure", "AssertionError: square(#) gave #")

@@ -11,6 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
+import distributed
 import pytest
 from sqlalchemy.exc import SAWarning
 
@@ -84,7 +85,6 @@ def test_parallel_scores_equal_nbgrader(parallel_root: Path, by_nbgrader: dict) 
 
 def test_distributed_scores_equal_nbgrader(ungraded: Path, tmp_path_factory: pytest.TempPathFactory,
                                            by_nbgrader: dict) -> None:
-    distributed = pytest.importorskip("distributed")
     root = copy_of(ungraded, tmp_path_factory, "dask")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:

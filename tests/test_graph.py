@@ -52,7 +52,7 @@ def reachable(root):
     return seen
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.integers(0, 10**6), st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=4), st.integers(1, 30))
 def test_random_dag_sort_and_gradients(seed, values, size):
     build = random_graph(seed, values, size)

@@ -56,7 +56,7 @@ class BoxG:
         return math.cos(self.x) * d_out
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.integers(0, 10**6))
 def test_the_hidden_check_catches_the_wrong_function_whatever_the_seed(seed: int) -> None:
     with pytest.raises(AssertionError, match="differentiating the wrong function"):
@@ -81,7 +81,7 @@ def reversed_chain_forward(chain, x):
     return x
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.integers(0, 10**6))
 def test_the_hidden_chain_checks_accept_another_algorithm_and_reject_the_wrong_order(seed: int) -> None:
     check_chain_backward_against(recursive_chain_backward, boxes, seed=seed)
@@ -89,7 +89,7 @@ def test_the_hidden_chain_checks_accept_another_algorithm_and_reject_the_wrong_o
         check_chain_forward_against(reversed_chain_forward, boxes, seed=seed)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.sampled_from([boxes.Square, boxes.Sine, boxes.Exp, boxes.Tanh]), max_size=4), st.floats(-1, 1))
 def test_the_chain_check_expects_what_a_central_difference_measures(chain, x) -> None:
     def whole(t):

@@ -40,7 +40,7 @@ def closed_form_h(x, y):
 NAMESPACE = notebook_namespace()
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.integers(0, 10**6))
 def test_backprop_through_the_boxes_passes_and_the_namespace_is_restored(seed: int) -> None:
     before = dict(NAMESPACE)
@@ -96,7 +96,7 @@ class Div:
         return d_out / self.y, d_out * self.x / self.y**2
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.integers(0, 10**6))
 def test_the_hidden_check_catches_the_quotient_rule_sign_whatever_the_seed(seed: int) -> None:
     with pytest.raises(AssertionError, match="a sign error in the quotient rule"):

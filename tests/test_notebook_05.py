@@ -41,7 +41,7 @@ def model(a, b, c):
     return ((a @ b + c).relu() * c).exp().mean(axis=0) + (c * c + 1.0).log()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.data())
 def test_notebook_gradients_match_the_reference(n: int, k: int, m: int, data) -> None:
     floats = st.floats(-1.5, 1.5)

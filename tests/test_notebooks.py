@@ -1,4 +1,4 @@
-"""Every assignment's notebook: it runs within Binder's limits, and nbgrader grades it as labelled.
+"""Every assignment's notebook: it runs within Binder's memory, and nbgrader grades it as labelled.
 
 The right and wrong submissions are data (course/variants/<assignment>.yml) applied to the source
 notebook; nbgrader autogrades each assignment's whole batch once (the session fixture `graded`).
@@ -45,9 +45,9 @@ def test_every_assignment_of_the_course_is_here() -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_runs_within_binder_limits(assignment: str) -> None:
-    run = execute_notebook(source_notebook(assignment), timeout=30)
-    assert run.seconds < 30, f"the notebook took {run.seconds:.1f} s"
+def test_source_runs_within_binder_memory(assignment: str) -> None:
+    """Binder's 1 GB; its 30 s budget is a clock, measured by benchmarks/notebooks.py instead."""
+    run = execute_notebook(source_notebook(assignment))
     assert run.peak_rss_bytes < 1 << 30, f"the kernel peaked at {run.peak_rss_bytes / 2**20:.0f} MiB"
 
 

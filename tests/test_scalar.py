@@ -46,7 +46,7 @@ def sympy_gradient(expr, point):
 
 
 @pytest.mark.parametrize("name", UNARY)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_unary_op_matches_sympy_and_central_difference(name, data):
     op, expr, inputs = UNARY[name]
@@ -61,7 +61,7 @@ def test_unary_op_matches_sympy_and_central_difference(name, data):
 
 
 @pytest.mark.parametrize("name", BINARY)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_binary_op_matches_sympy_and_central_difference(name, data):
     op, expr, x_inputs, y_inputs = BINARY[name]

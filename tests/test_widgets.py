@@ -129,7 +129,6 @@ def test_a_node_missing_an_attribute_is_named(missing):
         TopoSortStepper(leaf)
 
 
-@pytest.mark.timeout(20)
 @pytest.mark.parametrize("widget", [GraphView, TopoSortStepper])
 def test_a_cycle_is_a_clear_error_not_a_hang(widget):
     a = Node(1.0)
@@ -139,7 +138,6 @@ def test_a_cycle_is_a_clear_error_not_a_hang(widget):
         widget(Node(3.0, (b,), "g"))
 
 
-@pytest.mark.timeout(60)
 def test_a_200_node_graph_renders_with_a_note():
     nodes = [Node(float(i)) for i in range(10)]
     while len(nodes) < 200:
@@ -184,7 +182,7 @@ def assert_topological(order, root):
             assert position[id(node)] < position[id(parent)], "a node must come before its inputs"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(root=random_dags(), algorithm=st.sampled_from(sorted(ALGORITHMS)))
 def test_the_sort_ends_in_a_valid_order_for_random_dags(root, algorithm):
     graph = read_graph(root, "test")
@@ -273,7 +271,7 @@ def numpy_summed_axes(shape: tuple, result: tuple) -> tuple:
     return tuple(k for k in range(len(result)) if k < added or (strides[k] == 0 and result[k] != 1))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(a=shapes, b=shapes)
 def test_broadcast_rules_agree_with_numpy(a, b):
     result, problem = broadcast_result(a, b)

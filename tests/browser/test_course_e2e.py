@@ -32,6 +32,8 @@ RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("r
 FIRST = "release/01_central_difference/central_difference.ipynb"
 SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# The widgets stepped with « ◀ ▶ » buttons, by the class each one gives itself.
+STEPPERS = ".backprop-graph-view, .backprop-box-chain, .backprop-topo-stepper"
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # Each cell's prompt, "[ ]:", "[*]:" or "[7]:" for a code cell and null for any other cell.
@@ -201,7 +203,7 @@ def unexplained_errors(notebook: nbformat.NotebookNode) -> list[str]:
 
 
 def check_widgets(page: Page, expected: int) -> None:
-    """Every widget output is drawn: a live view, images loaded, a stepper that steps."""
+    """Every widget output is drawn: a live view, images loaded, and every stepper steps."""
     # Widget views are the only outputs whose renderer does not label them with a mime type.
     outputs = page.locator(f"{NOTEBOOK} .jp-OutputArea-output:not([data-mime-type])")
     assert outputs.count() == expected, f"{expected} widget outputs saved, {outputs.count()} on the page"
@@ -215,11 +217,10 @@ def check_widgets(page: Page, expected: int) -> None:
         output.evaluate("""async node => { for (const img of node.querySelectorAll('img')) {
             if (!img.complete) await new Promise(done => img.addEventListener('load', done, {once: true}));
             if (!img.naturalWidth) throw new Error('a widget image did not load'); } }""")
-        next_button = output.locator("button", has_text="next")
-        summary = output.locator(".backprop-summary")
-        if next_button.count() and summary.count():
+        if output.locator(STEPPERS).count():
+            summary = output.locator(".backprop-summary")
             before = summary.inner_text()
-            next_button.first.click()
+            output.get_by_role("button", name="next ▶").click()
             expect(summary).not_to_have_text(before, timeout=20_000)
 
 
