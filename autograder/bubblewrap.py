@@ -70,7 +70,10 @@ def command(sandbox: Sandbox, kernel_cmd: list[str], cwd: str) -> list[str]:
 
 def _isolation(sandbox: Sandbox) -> list[str]:
     """New namespaces of every kind, no capabilities, no new privileges, gone with the grader."""
-    args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            # the kernel's parent is the sandbox's init (pid 1), which stands for the grader inside:
+            # ipykernel then skips watching for a changed parent; bubblewrap ends it with the grader.
+            "--setenv", "JPY_PARENT_PID", "1"]
     if sandbox.user_namespace:
         args += ["--unshare-user", "--uid", str(UID), "--gid", str(UID), "--disable-userns"]
     if sandbox.share_network:

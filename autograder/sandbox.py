@@ -62,15 +62,15 @@ class Isolation:
 
     bubblewrap: bool
     user_namespace: bool
-    cgroup: bool
     network: bool
+    cgroup_missing: str = ""  # why no cgroup bounds the sandbox; empty when one does
     font_cache: str = ""
 
     @classmethod
     def detect(cls, isolate_network: bool = True) -> Isolation:
         wrapped = bubblewrap.executable() is not None
         network = isolate_network and (wrapped or network_isolation_available())
-        return cls(wrapped, wrapped and bubblewrap.user_namespaces(), cgroup.unavailable_reason() is None, network)
+        return cls(wrapped, wrapped and bubblewrap.user_namespaces(), network, cgroup.unavailable_reason() or "")
 
     def gaps(self, limits: Limits) -> list[str]:
         """One summary line per missing piece, saying what holds instead."""
@@ -82,8 +82,8 @@ class Isolation:
         elif not self.user_namespace:
             lines.append("note: bubblewrap cannot make a user namespace here: kernels keep the grader's uid "
                          "inside the sandbox (without capabilities)")
-        if not self.cgroup:
-            lines.append(f"note: no cgroup ({cgroup.unavailable_reason()}): memory is bounded per process only "
+        if self.cgroup_missing:
+            lines.append(f"note: no cgroup ({self.cgroup_missing}): memory is bounded per process only "
                          f"(RLIMIT_AS, {limits.memory // 1024**2} MB each, so several processes may use more "
                          "together) and the number of processes is not limited")
         if not self.network:
@@ -131,9 +131,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     folder = Unicode("", help="the kernel's own folder: sockets, connection file (HOME and TMPDIR "
                               "when there is no sandbox)").tag(config=True)
     work = Unicode("", help="the submission's scratch copy: the one folder of ours the sandbox may write").tag(config=True)
-    bubblewrap = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
+    sandboxed = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
     user_namespace = Bool(True, help="give the sandboxed kernel its own user namespace and uid").tag(config=True)
-    cgroup = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
+    cgroup_folders = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
     font_cache = Unicode("", help="prepared matplotlib font list, bound read-only").tag(config=True)
     kernel_packages = List(Unicode(), list(bubblewrap.KERNEL_PACKAGES),
                            help="packages bound read-only into the sandbox for the kernel to import").tag(config=True)
@@ -142,13 +142,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     def kernel_spec(self) -> KernelSpec | None:
         """The kernel's spec, with interrupts sent as messages: SIGINT to bubblewrap never reaches the kernel."""
         spec = super().kernel_spec
-        if spec is not None and self.bubblewrap:
+        if spec is not None and self.sandboxed:
             spec.interrupt_mode = "message"
         return spec
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         env = {**kw.get("env", os.environ), **self._limits_env()}
-        if self.bubblewrap:
+        if self.sandboxed:
             kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
             env = {**bubblewrap.kernel_env(env), **self._limits_env()}
         elif self.folder:
@@ -169,13 +169,13 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def _limit_child(self) -> None:
         """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""
-        cgroup.Group(tuple(Path(f) for f in self.cgroup)).join()
+        cgroup.Group(tuple(Path(f) for f in self.cgroup_folders)).join()
         if self.memory_limit:
             resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
         if self.file_size_limit:
             resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.isolate_network and not self.bubblewrap:
+        if self.isolate_network and not self.sandboxed:
             _unshare_network()
 
 
@@ -234,10 +234,10 @@ def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path
     km.memory_limit = limits.memory
     km.file_size_limit = limits.file_size
     km.isolate_network = isolation.network
-    km.bubblewrap = isolation.bubblewrap
+    km.sandboxed = isolation.bubblewrap
     km.user_namespace = isolation.user_namespace
     km.font_cache = isolation.font_cache
-    km.cgroup = [str(f) for f in group.folders] if group else []
+    km.cgroup_folders = [str(f) for f in group.folders] if group else []
     km.work, km.folder = str(work), str(folder)
     if isolation.network or isolation.bubblewrap:
         # No loopback is shared with the kernel; unix sockets in its own folder cross the boundary.
