@@ -57,8 +57,8 @@ def executable() -> str | None:
 @functools.cache
 def user_namespaces() -> bool:
     """Whether bwrap can also give the kernel its own user namespace and an unprivileged uid."""
-    probe = subprocess.run([executable() or "bwrap", "--unshare-user", "--uid", str(UID), "--ro-bind", "/", "/",
-                            "true"], capture_output=True)
+    probe = subprocess.run([executable() or "bwrap", "--unshare-user", "--uid", str(UID), "--disable-userns",
+                            "--ro-bind", "/", "/", "true"], capture_output=True)
     return probe.returncode == 0
 
 

@@ -42,6 +42,8 @@ from . import bubblewrap, cgroup
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+# One thread per kernel (the workers already use every core) and figures drawn without a display.
+KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
 @dataclass(frozen=True)
@@ -147,13 +149,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         return spec
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        env = {**kw.get("env", os.environ), **self._limits_env()}
+        env = kw.get("env", os.environ)
         if self.sandboxed:
             kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
-            env = {**bubblewrap.kernel_env(env), **self._limits_env()}
+            env = bubblewrap.kernel_env(env)
         elif self.folder:
-            env.update(HOME=self.folder, TMPDIR=self.folder, IPYTHONDIR=os.path.join(self.folder, ".ipython"))
-        kw["env"] = env
+            env = {**env, "HOME": self.folder, "TMPDIR": self.folder, "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
+        kw["env"] = {**env, **KERNEL_ENV}
         kw["preexec_fn"] = self._limit_child
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
@@ -162,10 +164,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             work=Path(self.work), sockets=Path(self.folder), tmpfs_bytes=self.memory_limit or 1024**3,
             font_cache=Path(self.font_cache) if self.font_cache else None, user_namespace=self.user_namespace,
             packages=tuple(self.kernel_packages), share_network=not self.isolate_network)
-
-    @staticmethod
-    def _limits_env() -> dict[str, str]:
-        return {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
     def _limit_child(self) -> None:
         """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""

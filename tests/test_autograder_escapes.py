@@ -50,6 +50,9 @@ TMP_READER = (f"import time\nfrom pathlib import Path\nescaped = False\nfor _ in
 MEMORY = ("import subprocess, sys\nchild = 'import time; block = b\"x\" * (320 * 1024**2); time.sleep(5)'\n"
           "children = [subprocess.Popen([sys.executable, '-c', child]) for _ in range(3)]\n"
           "escaped = [c.wait() for c in children] == [0, 0, 0]\n" + ESCAPED_SQUARE)
+PROCESSES = ("import subprocess\nescaped = False\ntry:\n"
+             "    sleepers = [subprocess.Popen(['sleep', '5']) for _ in range(100)]\n    escaped = True\n"
+             "except OSError:\n    pass\n" + ESCAPED_SQUARE)
 FILE_SIZE = ("try:\n    with open('big.bin', 'wb') as f:\n        f.write(b'x' * 2 * 1024**2)\n    escaped = True\n"
              "except OSError:\n    escaped = False\n" + ESCAPED_SQUARE)
 
@@ -96,7 +99,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, listener: socket.socket):
     targets = [str(gradebook), str(root / "source" / fx.ASSIGNMENT / "planted.py"),
                str(root / "submitted" / "honest" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb")]
     attacks = {"daemon": daemon(targets), "tmp_a_writer": TMP_WRITER, "tmp_b_reader": TMP_READER,
-               "memory": MEMORY, "file_size": FILE_SIZE, "network": network(listener.getsockname()[1])}
+               "memory": MEMORY, "processes": PROCESSES, "file_size": FILE_SIZE, "network": network(listener.getsockname()[1])}
     fx.submit(root, "honest", fx.answered(root))
     for student, square in attacks.items():
         fx.submit(root, student, fx.answered(root, square=square))
@@ -113,7 +116,7 @@ def grades(root: Path, student: str) -> dict[str, float]:
 
 def test_the_whole_batch_is_graded_and_the_honest_submission_in_full(batch) -> None:
     root, summary, _ = batch
-    assert len(summary.graded) == 7 and not summary.not_graded, summary.text()
+    assert len(summary.graded) == 8 and not summary.not_graded, summary.text()
     assert grades(root, "honest") == FULL_MARKS
 
 
@@ -124,9 +127,10 @@ def test_escape_fails_and_the_rest_is_graded(batch, student: str) -> None:
 
 
 @pytest.mark.skipif(cgroup.unavailable_reason() is not None, reason=f"no cgroup here: {cgroup.unavailable_reason()}")
-def test_memory_split_over_children_meets_one_limit(batch) -> None:
+@pytest.mark.parametrize("student", ["memory", "processes"])
+def test_memory_and_processes_are_limited_for_the_sandbox_as_a_whole(batch, student: str) -> None:
     root, summary, _ = batch
-    assert grades(root, "memory") == SANDBOX_HELD, summary.text()
+    assert grades(root, student) == SANDBOX_HELD, summary.text()
 
 
 def test_nothing_outside_the_scratch_copies_changed(batch) -> None:
