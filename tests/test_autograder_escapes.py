@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import autograder_fixture as fx
-from autograder import cgroup
+from autograder import bubblewrap, cgroup
 from autograder.course import open_course
 from autograder.grading import Summary, grade
 from autograder.sandbox import Isolation, Limits
@@ -159,3 +159,11 @@ def test_summary_says_which_pieces_are_missing() -> None:
     assert "NO SANDBOX" in text and "no cgroup (cgroup v2)" in text and "RLIMIT_AS, 768 MB each" in text
     assert "network access" in text
     assert Isolation(bubblewrap=True, user_namespace=True, network=True).gaps(LIMITS) == []
+
+
+def test_grade_says_when_the_platform_lacks_the_sandbox(batch, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _, _ = batch
+    monkeypatch.setattr(bubblewrap, "executable", lambda: None)
+    monkeypatch.setattr(cgroup, "unavailable_reason", lambda: "cgroup v2 (only v1 child groups are used)")
+    text = grade(open_course(root), fx.ASSIGNMENT, students=["honest"], limits=LIMITS, progress=False).text()
+    assert "NO SANDBOX" in text and "no cgroup (cgroup v2" in text
