@@ -33,7 +33,7 @@ KERNEL_PACKAGES = ("backprop_lab", "solutions", "autograder")
 
 @dataclass(frozen=True)
 class Sandbox:
-    """One kernel's sandbox: its writable folders and its limits on files and memory of /tmp and home."""
+    """One kernel's sandbox: the folders it shares with the grader, the size of its own /tmp and home, what it imports."""
 
     work: Path
     sockets: Path
