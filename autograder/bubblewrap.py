@@ -33,7 +33,7 @@ KERNEL_PACKAGES = ("backprop_lab", "solutions", "autograder")
 
 @dataclass(frozen=True)
 class Sandbox:
-    """One kernel's sandbox: the folders it shares with the grader, the size of its own /tmp and home, what it imports."""
+    """One kernel's sandbox: the folders it shares with the grader, the size of its /tmp and home, its imports."""
 
     work: Path
     sockets: Path
