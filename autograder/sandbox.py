@@ -132,7 +132,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     isolate_network = Bool(False, help="cut the kernel off the network").tag(config=True)
     folder = Unicode("", help="the kernel's own folder: sockets, connection file (HOME and TMPDIR "
                               "when there is no sandbox)").tag(config=True)
-    work = Unicode("", help="the submission's scratch copy: the one folder of ours the sandbox may write").tag(config=True)
+    work = Unicode("", help="the submission's scratch copy, the one outside folder it may write").tag(config=True)
     sandboxed = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
     user_namespace = Bool(True, help="give the sandboxed kernel its own user namespace and uid").tag(config=True)
     cgroup_folders = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
@@ -154,7 +154,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
             env = bubblewrap.kernel_env(env)
         elif self.folder:
-            env = {**env, "HOME": self.folder, "TMPDIR": self.folder, "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
+            env = {**env, "HOME": self.folder, "TMPDIR": self.folder,
+                   "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
         kw["env"] = {**env, **KERNEL_ENV}
         kw["preexec_fn"] = self._limit_child
         await super()._async_launch_kernel(kernel_cmd, **kw)

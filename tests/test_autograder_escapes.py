@@ -99,7 +99,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory, listener: socket.socket):
     targets = [str(gradebook), str(root / "source" / fx.ASSIGNMENT / "planted.py"),
                str(root / "submitted" / "honest" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb")]
     attacks = {"daemon": daemon(targets), "tmp_a_writer": TMP_WRITER, "tmp_b_reader": TMP_READER,
-               "memory": MEMORY, "processes": PROCESSES, "file_size": FILE_SIZE, "network": network(listener.getsockname()[1])}
+               "memory": MEMORY, "processes": PROCESSES, "file_size": FILE_SIZE,
+               "network": network(listener.getsockname()[1])}
     fx.submit(root, "honest", fx.answered(root))
     for student, square in attacks.items():
         fx.submit(root, student, fx.answered(root, square=square))

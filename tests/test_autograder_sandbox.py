@@ -27,7 +27,8 @@ needs_bubblewrap = pytest.mark.skipif(not ISOLATION.bubblewrap, reason="bubblewr
 PROBE = ("import json, os, solutions\nstatus = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
          "json.dumps({'root': sorted(os.listdir('/')), 'uid': os.getuid(), 'cap': status['CapEff'].strip(),\n"
          "            'no_new_privs': status['NoNewPrivs'].strip(), 'pids': sorted(p for p in os.listdir('/proc') "
-         "if p.isdigit()),\n            'home': os.path.expanduser('~'), 'tmp': os.listdir('/tmp'), 'cwd': os.getcwd(),\n"
+         "if p.isdigit()),\n            'home': os.path.expanduser('~'), 'tmp': os.listdir('/tmp'),\n"
+         "            'cwd': os.getcwd(),\n"
          f"            'in_repo': sorted(os.listdir('{REPO}')),\n"
          f"            'repo': [p for p in ['{REPO / 'course'}', '{REPO / 'README.md'}', '{REPO / '.git'}'] "
          "if os.path.exists(p)]})")
