@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -153,3 +154,17 @@ def test_setns_into_the_grader_namespaces_fails(tmp_path: Path, user_namespace: 
     assert uid == (bubblewrap.UID if user_namespace else 0)
     assert code == -1 and errno == 1  # EPERM: no capability to enter it
 
+
+
+CONNECT = ("import socket, sys\ntry:\n    socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=2)\n"
+           "    print('reached')\nexcept OSError as error:\n    print(type(error).__name__)")
+
+
+@needs_bubblewrap
+@pytest.mark.parametrize("share_network", [False, True], ids=["isolated", "allow-network"])
+def test_grader_loopback_is_reachable_only_with_allow_network(tmp_path: Path, share_network: bool) -> None:
+    sandbox = bubblewrap.Sandbox(work=tmp_path, sockets=tmp_path, tmpfs_bytes=2**20, share_network=share_network)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        argv = bubblewrap.command(sandbox, [sys.executable, "-c", CONNECT, str(server.getsockname()[1])], str(tmp_path))
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ("reached" if share_network else "ConnectionRefusedError")
