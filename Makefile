@@ -8,7 +8,7 @@ RUN    := PATH="$(abspath $(BIN)):$$PATH"
 # Jupyter refuses to start as root (containers, CI) unless told it may.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test chromium clean
+.PHONY: lab test chromium bubblewrap clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 lab: $(VENV)/.installed-lab
 	cd course && $(RUN) jupyter lab $(AS_ROOT) $(FIRST_NOTEBOOK)
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium bubblewrap
 	$(RUN) python -m pytest
 
 # Browser tests drive Debian's chromium; install it when the machine lacks it.
@@ -33,6 +33,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Grading runs each kernel in a bubblewrap sandbox; install Debian's when the machine lacks it.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "installing Debian's bubblewrap for the grading sandbox"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

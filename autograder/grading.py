@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from .course import Course
 from .grades import AssignmentGrades, read_grades
-from .sandbox import Limits, network_isolation_available
+from .sandbox import Isolation, Limits, prepare_font_cache
 from .worker import Outcome, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
 
@@ -82,12 +82,10 @@ def grade(
     """
     course.require_in_gradebook(assignment)
     limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
-    isolate_network = isolate_network and network_isolation_available()
+    isolation = Isolation.detect(isolate_network)
     clean_partial_folders(course, assignment)
     options = {"zero_flagged": zero_flagged, "limits": asdict(limits)}
-    summary = Summary()
-    if not isolate_network:
-        summary.lines.append("note: kernels keep network access (network namespaces unavailable here)")
+    summary = Summary(lines=isolation.gaps(limits))
     pending = []
     for student, folder in course.submissions(assignment).items():
         if students is not None and student not in students:
@@ -102,7 +100,9 @@ def grade(
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
         snapshot = _snapshot_gradebook(course, Path(tmp))
-        tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolate_network) for s, f, _ in pending}
+        if isolation.bubblewrap:
+            isolation = replace(isolation, font_cache=prepare_font_cache(Path(tmp) / "matplotlib"))
+        tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolation) for s, f, _ in pending}
         prints = {s: p for s, _, p in pending}
         writer = Writer(course, assignment, zero_flagged)
         with executing(list(tasks.values()), workers, scheduler) as results:
@@ -132,12 +132,12 @@ def _summary_lines(outcome: Outcome, zero_flagged: bool) -> list[str]:
 
 
 def build_task(course: Course, assignment: str, student: str, folder: Path, snapshot: str,
-               limits: Limits, isolate_network: bool) -> Task:
+               limits: Limits, isolation: Isolation) -> Task:
     """The picklable description of one submission's grading, with the release notebooks inline."""
     names = course.notebook_names(assignment)
     releases = {n: nbformat.writes(course.read_notebook("release", assignment, n)) for n in names}
     return Task(student, assignment, str(folder), str(course.folder("source") / assignment), tuple(names),
-                releases, dict(course.config), snapshot, limits, isolate_network)
+                releases, dict(course.config), snapshot, limits, isolation)
 
 
 def _snapshot_gradebook(course: Course, tmp: Path) -> str:

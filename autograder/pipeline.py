@@ -16,7 +16,8 @@ from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import AssignLatePenalties, Execute, SaveAutoGrades
 from traitlets.config import Config
 
-from .sandbox import Limits, LimitedExecute, SandboxedKernelManager, limits_config
+from .cgroup import Group
+from .sandbox import Isolation, Limits, LimitedExecute, SandboxedKernelManager, limits_config
 
 GRADEBOOK_WRITERS = (SaveAutoGrades, AssignLatePenalties)
 
@@ -53,11 +54,12 @@ def sanitize_stage(config: Config) -> list[Any]:
     return _autograde_lists(config)[0]
 
 
-def execute_stage(config: Config, limits: Limits, home: Path, isolate_network: bool) -> list[Any]:
+def execute_stage(config: Config, limits: Limits, isolation: Isolation, work: Path, folder: Path,
+                  group: Group | None) -> list[Any]:
     """The autograde preprocessors up to the first gradebook writer, Execute swapped for ours."""
     autograde = _autograde_lists(config)[1]
     full = Config(config)
-    full.merge(limits_config(limits, home, isolate_network))
+    full.merge(limits_config(limits, isolation, work, folder, group))
     return [
         LimitedExecute(config=full, kernel_manager_class=SandboxedKernelManager) if issubclass(pp, Execute) else pp
         for pp in autograde[:_first_writer(autograde)]

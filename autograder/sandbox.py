@@ -1,19 +1,20 @@
-"""Run one untrusted notebook in its own kernel process, under limits the grader sets.
+"""Run one untrusted notebook in its own kernel, inside a sandbox, under limits the grader sets.
 
 The kernel is an ordinary Jupyter kernel started by nbgrader's own `Execute` preprocessor, so
 scores match `nbgrader autograde`; what we add is done at launch time and on the output stream:
 
-- memory: RLIMIT_AS in the kernel process, so an unbounded allocation raises MemoryError in that
-  cell and only that cell fails; the grader and the other kernels are unaffected;
+- isolation: the kernel runs inside bubblewrap (see `bubblewrap`): only the submission's scratch
+  copy is visible and writable, private /tmp and home, its own PID namespace (nothing it starts
+  outlives it), no network (it talks to us over unix sockets), no capabilities, an unprivileged uid;
+- memory and processes: one cgroup per notebook bounds the sandbox as a whole (see `cgroup`), and
+  RLIMIT_AS bounds each process, so an unbounded allocation raises MemoryError in its cell;
 - file size (RLIMIT_FSIZE) and no core dumps;
-- time: nbgrader's per-cell timeout, plus a budget for all the cells of the notebook after which
-  the remaining cells are not run;
+- time: nbgrader's per-cell timeout (interrupts travel as messages: a signal to bubblewrap does not
+  reach the kernel), plus a budget for all the cells of the notebook;
 - output: past a byte budget per cell further output is dropped (errors, results and the first
-  chunk of each stream are kept, so grades do not change);
-- files: the kernel runs in a scratch copy of the submission, with HOME and TMPDIR beside it;
-- network: on Linux, when the platform allows unsharing a network namespace, the kernel gets an
-  empty one and talks to us over unix sockets. Elsewhere this is skipped (best effort) and
-  `network_isolation_available()` says so.
+  chunk of each stream are kept, so grades do not change).
+
+What this machine cannot give is found once by `Isolation.detect` and said in `grade`'s summary.
 """
 
 from __future__ import annotations
@@ -23,20 +24,26 @@ import functools
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Config
+
+from . import bubblewrap, cgroup
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+# One thread per kernel (the workers already use every core) and figures drawn without a display.
+KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,50 @@ class Limits:
     memory: int = 2 * 1024**3
     file_size: int = 64 * 1024**2
     output: int = 1024**2
-    isolate_network: bool = True
+    processes: int = 128
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Which pieces of the sandbox this machine gives kernels (found once per grading run)."""
+
+    bubblewrap: bool
+    user_namespace: bool
+    network: bool
+    cgroup_missing: str = ""  # why no cgroup bounds the sandbox; empty when one does
+    font_cache: str = ""
+
+    @classmethod
+    def detect(cls, isolate_network: bool = True) -> Isolation:
+        wrapped = bubblewrap.executable() is not None
+        network = isolate_network and (wrapped or network_isolation_available())
+        return cls(wrapped, wrapped and bubblewrap.user_namespaces(), network, cgroup.unavailable_reason() or "")
+
+    def gaps(self, limits: Limits) -> list[str]:
+        """One summary line per missing piece, saying what holds instead."""
+        lines = []
+        if not self.bubblewrap:
+            lines.append("note: NO SANDBOX (bubblewrap missing or refused here; apt-get install bubblewrap): kernels "
+                         "can read and write whatever the grader's user can, the course folder, the gradebook and "
+                         "other submissions included, and processes they start may outlive them")
+        elif not self.user_namespace:
+            lines.append("note: bubblewrap cannot make a user namespace here: kernels keep the grader's uid "
+                         "inside the sandbox (without capabilities)")
+        if self.cgroup_missing:
+            lines.append(f"note: no cgroup ({self.cgroup_missing}): memory is bounded per process only "
+                         f"(RLIMIT_AS, {limits.memory // 1024**2} MB each, so several processes may use more "
+                         "together) and the number of processes is not limited")
+        if not self.network:
+            lines.append("note: kernels keep network access")
+        return lines
+
+
+def prepare_font_cache(folder: Path) -> str:
+    """Build matplotlib's font list once, outside the sandboxes, so each kernel need not rebuild it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True, capture_output=True,
+                   env={**os.environ, "MPLCONFIGDIR": str(folder)})
+    return str(folder)
 
 
 def _unshare_network() -> None:
@@ -61,7 +111,7 @@ def _unshare_network() -> None:
 
 @functools.cache
 def network_isolation_available() -> bool:
-    """Whether kernels here can be cut off the network (tried once, in a forked child)."""
+    """Whether kernels here can be cut off the network without bubblewrap (tried once, in a forked child)."""
     if not sys.platform.startswith("linux"):
         return False
     pid = os.fork()
@@ -75,32 +125,56 @@ def network_isolation_available() -> bool:
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that applies resource limits in the kernel process before it starts."""
+    """A kernel manager that starts the kernel in a bubblewrap sandbox and a cgroup, under resource limits."""
 
-    memory_limit = Integer(0, help="RLIMIT_AS for the kernel, bytes (0: none)").tag(config=True)
+    memory_limit = Integer(0, help="RLIMIT_AS for each kernel process, bytes (0: none)").tag(config=True)
     file_size_limit = Integer(0, help="RLIMIT_FSIZE for the kernel, bytes (0: none)").tag(config=True)
-    isolate_network = Bool(False, help="run the kernel in an empty network namespace").tag(config=True)
-    home = Unicode("", help="HOME and TMPDIR for the kernel (kept outside the submission copy)").tag(config=True)
+    isolate_network = Bool(False, help="cut the kernel off the network").tag(config=True)
+    folder = Unicode("", help="the kernel's own folder: sockets, connection file (HOME and TMPDIR "
+                              "when there is no sandbox)").tag(config=True)
+    work = Unicode("", help="the submission's scratch copy, the one outside folder it may write").tag(config=True)
+    sandboxed = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
+    user_namespace = Bool(True, help="give the sandboxed kernel its own user namespace and uid").tag(config=True)
+    cgroup_folders = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
+    font_cache = Unicode("", help="prepared matplotlib font list, bound read-only").tag(config=True)
+    kernel_packages = List(Unicode(), list(bubblewrap.KERNEL_PACKAGES),
+                           help="packages bound read-only into the sandbox for the kernel to import").tag(config=True)
+
+    @property
+    def kernel_spec(self) -> KernelSpec | None:
+        """The kernel's spec, with interrupts sent as messages: SIGINT to bubblewrap never reaches the kernel."""
+        spec = super().kernel_spec
+        if spec is not None and self.sandboxed:
+            spec.interrupt_mode = "message"
+        return spec
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        kw["env"] = {**kw.get("env", os.environ), **self._kernel_env()}
+        env = kw.get("env", os.environ)
+        if self.sandboxed:
+            kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
+            env = bubblewrap.kernel_env(env)
+        elif self.folder:
+            env = {**env, "HOME": self.folder, "TMPDIR": self.folder,
+                   "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
+        kw["env"] = {**env, **KERNEL_ENV}
         kw["preexec_fn"] = self._limit_child
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    def _kernel_env(self) -> dict[str, str]:
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-        if self.home:
-            env.update(HOME=self.home, TMPDIR=self.home, IPYTHONDIR=os.path.join(self.home, ".ipython"))
-        return env
+    def _sandbox(self) -> bubblewrap.Sandbox:
+        return bubblewrap.Sandbox(
+            work=Path(self.work), sockets=Path(self.folder), tmpfs_bytes=self.memory_limit or 1024**3,
+            font_cache=Path(self.font_cache) if self.font_cache else None, user_namespace=self.user_namespace,
+            packages=tuple(self.kernel_packages), share_network=not self.isolate_network)
 
     def _limit_child(self) -> None:
-        """Runs in the forked child, before exec: limits are inherited by the kernel."""
+        """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""
+        cgroup.Group(tuple(Path(f) for f in self.cgroup_folders)).join()
         if self.memory_limit:
             resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
         if self.file_size_limit:
             resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.isolate_network:
+        if self.isolate_network and not self.sandboxed:
             _unshare_network()
 
 
@@ -151,17 +225,24 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def limits_config(limits: Limits, home: Path, isolate_network: bool) -> Config:
+def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path,
+                  group: cgroup.Group | None = None) -> Config:
     """Config for LimitedExecute and its kernel manager; merge it over the course's config."""
     cfg = Config()
-    cfg.SandboxedKernelManager.memory_limit = limits.memory
-    cfg.SandboxedKernelManager.file_size_limit = limits.file_size
-    cfg.SandboxedKernelManager.isolate_network = isolate_network
-    cfg.SandboxedKernelManager.home = str(home)
-    if isolate_network:
-        # The kernel cannot reach our loopback from its own namespace; unix sockets cross it.
-        cfg.SandboxedKernelManager.transport = "ipc"
-        cfg.SandboxedKernelManager.ip = str(home / "kernel")
+    km = cfg.SandboxedKernelManager
+    km.memory_limit = limits.memory
+    km.file_size_limit = limits.file_size
+    km.isolate_network = isolation.network
+    km.sandboxed = isolation.bubblewrap
+    km.user_namespace = isolation.user_namespace
+    km.font_cache = isolation.font_cache
+    km.cgroup_folders = [str(f) for f in group.folders] if group else []
+    km.work, km.folder = str(work), str(folder)
+    if isolation.network or isolation.bubblewrap:
+        # No loopback is shared with the kernel; unix sockets in its own folder cross the boundary.
+        km.transport = "ipc"
+        km.ip = str(folder / "kernel")
+        km.connection_file = str(folder / "kernel.json")
     cfg.LimitedExecute.notebook_timeout = float(limits.notebook_timeout)
     cfg.LimitedExecute.output_limit = limits.output
     cfg.Execute.timeout = limits.cell_timeout

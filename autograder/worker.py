@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,9 @@ import nbformat
 from nbgrader import utils as nbutils
 from traitlets.config import Config
 
-from . import integrity
+from . import cgroup, integrity
 from .pipeline import execute_stage, export_file, sanitize_stage
-from .sandbox import Limits
+from .sandbox import Isolation, Limits
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Task:
     config: dict
     snapshot_db_url: str
     limits: Limits
-    isolate_network: bool
+    isolation: Isolation
 
 
 @dataclass
@@ -76,10 +77,8 @@ def execute_submission(task: Task) -> Outcome:
         if not any(work.iterdir()):
             outcome.notes.append("empty submission folder")
         _copy_course_files(Path(task.source), work, task.config)
-        home = scratch / "h"
-        home.mkdir()
         for name in task.notebooks:
-            outcome.notebooks.append(_execute_notebook(task, name, work, home, outcome))
+            outcome.notebooks.append(_execute_notebook(task, name, work, outcome))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     outcome.seconds = time.monotonic() - start
@@ -106,7 +105,7 @@ def _copy_course_files(source: Path, work: Path, config: dict) -> None:
         shutil.copy(filename, dest)
 
 
-def _execute_notebook(task: Task, name: str, work: Path, home: Path, outcome: Outcome) -> NotebookResult:
+def _execute_notebook(task: Task, name: str, work: Path, outcome: Outcome) -> NotebookResult:
     path = work / f"{name}.ipynb"
     if not path.exists():
         return NotebookResult(name, problem="notebook missing from the submission (scored zero)")
@@ -123,12 +122,23 @@ def _execute_notebook(task: Task, name: str, work: Path, home: Path, outcome: Ou
     config = Config(task.config)
     try:
         export_file(path, config, sanitize_stage(config), resources)
-        with nbutils.setenv(NBGRADER_EXECUTION="autograde"):
-            stage = execute_stage(config, task.limits, home, task.isolate_network)
-            executed = export_file(path, config, stage, resources)
+        executed = _run_in_sandbox(task, path, work, config, resources)
     except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
         return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
     return NotebookResult(name, executed=executed)
+
+
+def _run_in_sandbox(task: Task, path: Path, work: Path, config: Config, resources: dict) -> str:
+    """Execute one notebook in a fresh sandbox, with its own kernel folder and cgroup, both removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=work.parent))
+    try:
+        limited = task.isolation.cgroup_missing == ""
+        group_context = cgroup.limited_group(task.limits.memory, task.limits.processes) if limited else nullcontext()
+        with group_context as group, nbutils.setenv(NBGRADER_EXECUTION="autograde"):
+            stage = execute_stage(config, task.limits, task.isolation, work, folder, group)
+            return export_file(path, config, stage, resources)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def first_line(error: BaseException) -> str:
