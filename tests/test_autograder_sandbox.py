@@ -92,7 +92,7 @@ def test_files_land_in_the_scratch_copy(executed) -> None:
     assert (work / "made-here.txt").read_text() == "x"
 
 
-@pytest.mark.skipif(not ISOLATION.network, reason="this platform cannot cut a kernel off the network")
+@pytest.mark.skipif(not ISOLATION.network, reason="this platform cannot unshare a network namespace")
 def test_kernel_has_no_network(executed) -> None:
     nb, _ = executed
     assert result(nb, 2) == "'OSError'"
