@@ -40,7 +40,7 @@ def lab_command(notebook: str, token: str, options: list[str]) -> list[str]:
                f"--LabApp.default_url=/lab/tree/{quote(notebook)}",
                # A token of ours: Jupyter prints its multi-line banner only for a token it made up.
                f"--IdentityProvider.token={token}",
-               "--ServerApp.log_level=WARN",
+               "--Application.log_level=WARN",
                # One Ctrl-C stops the server, without a question to answer within 5 s.
                "--ServerApp.answer_yes=True"]
     if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told

@@ -6,14 +6,35 @@ Copies each file of the release folder that the workspace lacks, keeping the NN_
 A file already in the workspace is never overwritten and nothing is deleted, so a learner's
 edits survive `git pull` (the workspace is git-ignored) and every `make` target. Standard
 library only: it runs before the course's environment is installed.
+
+Each notebook copied is stamped with the `language_info` that ipykernel reports for the Python
+running this script, the one the course's environment is made from: JupyterLab writes the
+kernel's `language_info` into a notebook it opens, and marks the notebook unsaved when that
+changes it, so an untouched copy that already says the same stays clean.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
+
+
+def kernel_language_info() -> dict:
+    """What ipykernel running on this Python says about its language (ipykernel's IPythonKernel.language_info)."""
+    return {"name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "pygments_lexer": "ipython3", "nbconvert_exporter": "python", "file_extension": ".py"}
+
+
+def copy_notebook(source: Path, destination: Path) -> None:
+    """Copy a notebook, saying in its metadata what the learner's kernel will say."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    notebook["metadata"]["language_info"] = kernel_language_info()
+    destination.write_text(json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
 
 
 def missing_files(release: Path, workspace: Path) -> list[Path]:
@@ -28,7 +49,10 @@ def fill(release: Path, workspace: Path) -> list[Path]:
     copied = missing_files(release, workspace)
     for path in copied:
         (workspace / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(release / path, workspace / path)
+        if path.suffix == ".ipynb":
+            copy_notebook(release / path, workspace / path)
+        else:
+            shutil.copy2(release / path, workspace / path)
     return copied
 
 
