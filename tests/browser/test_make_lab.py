@@ -3,7 +3,7 @@
 The module runs the Makefile's own `lab` target (conftest's make_lab: only the port, the
 browser and the environment it installs into differ from a learner's terminal). Through the
 server's REST API every released notebook must be in the learner's workspace and the formgrader's
-pages must answer; in chromium the printed address must open notebook 01, the file browser must
+pages must answer, and Validate must grade the learner's copy; in chromium the printed address must open notebook 01, the file browser must
 lead to notebook 03, a cell there must run, and notebook 01, untouched, must not count as unsaved.
 """
 
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.request
 from pathlib import Path, PurePosixPath
 
 import pytest
 from lab_page import (CURRENT_TAB, KERNEL_IDLE, NOTEBOOK, PROMPTS, click, dialogs, run_code_cell, select_cell,
                       wait_for_selector)
 from playwright.sync_api import Page
+
+pytestmark = pytest.mark.slow  # a JupyterLab server; the chromium test is marked browser too
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `make lab` reads: the Makefile, its scripts, the course and the root nbgrader configuration.
@@ -79,6 +82,16 @@ def test_the_formgrader_finds_every_assignment_of_the_course(made_lab: MadeLab):
     with made_lab.server.get("formgrader/api/assignments") as answer:
         names = [assignment["name"] for assignment in json.load(answer)]
     assert sorted(names) == sorted(PurePosixPath(path).parent.name for path in RELEASED)
+
+
+def test_validate_runs_on_the_learners_copy(made_lab: MadeLab):
+    """nbgrader's Validate button, asked from the repository's root, grades a blank notebook as failing."""
+    request = urllib.request.Request(f"{made_lab.server.url}/assignments/validate?token={made_lab.server.token}",
+                                     data=f"path={WORKSPACE}/{RELEASED[0]}".encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=300) as answer:
+        result = json.load(answer)
+    assert result["success"], result
+    assert result["value"]["failed"], "a blank notebook should fail its visible tests"
 
 
 def dirty_tabs(page: Page) -> list[str]:
