@@ -4,10 +4,11 @@ are the notebooks'."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
+
+from terminal import terminal_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -32,10 +33,10 @@ def test_the_readme_gives_the_make_commands_a_learner_needs():
 
 
 def test_every_make_command_in_the_readme_is_one_the_makefile_knows():
-    env = {name: value for name, value in os.environ.items() if name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     for command in make_commands():
         # --dry-run prints what make would do, running nothing; a target it does not know is an error.
-        done = subprocess.run([*command, "--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run([*command, "--dry-run"], cwd=ROOT, env=terminal_environment(),
+                              capture_output=True, text=True)
         assert done.returncode == 0, f"README's `{' '.join(command)}`: {done.stderr.strip()}"
 
 

@@ -8,7 +8,6 @@ this repository that `make workspace` uses, and a learner's clone of it. No pip,
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from ipykernel.ipkernel import IPythonKernel
+from terminal import terminal_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -23,12 +23,11 @@ import workspace  # noqa: E402 (scripts/ is not a package: make runs workspace.p
 
 FIRST = "01_central_difference/central_difference.ipynb"
 REPOSITORY_PARTS = ["Makefile", "scripts", "course/release", ".gitignore"]
-# A learner's terminal: no settings leaking in from an outer `make test`.
-MAKE_ENV = {name: value for name, value in os.environ.items() if name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
 
 
 def run(*command: str | Path, cwd: Path) -> str:
-    done = subprocess.run([str(part) for part in command], cwd=cwd, env=MAKE_ENV, capture_output=True, text=True)
+    done = subprocess.run([str(part) for part in command], cwd=cwd, env=terminal_environment(),
+                          capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from terminal import terminal_environment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -154,10 +155,8 @@ def start_make_lab(repository: Path, home: Path, timeout: float = 300.0) -> Made
     options = f"--no-browser --ip=127.0.0.1 --port={free_port()} --port-retries=0"
     command = ["make", "--no-print-directory", "-o", f"{venv}/.installed-lab", "lab",
                f"VENV={venv}", f"PYTHON={sys.executable}", f"LAB_OPTIONS={options}"]
-    env = {name: value for name, value in lab_environment(home).items()
-           if name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     log = home / "make-lab.log"
-    process = launch(command, repository, env, log)
+    process = launch(command, repository, terminal_environment(lab_environment(home)), log)
 
     def printed_address() -> str | None:
         found = re.search(r"^JupyterLab is ready\. Open notebook 01 at (\S+)", log.read_text(), re.MULTILINE)

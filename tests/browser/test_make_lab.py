@@ -2,9 +2,10 @@
 
 The module runs the Makefile's own `lab` target (conftest's make_lab: only the port, the
 browser and the environment it installs into differ from a learner's terminal). Through the
-server's REST API every released notebook must be in the learner's workspace and the formgrader's
-pages must answer, and Validate must grade the learner's copy; in chromium the printed address must open notebook 01, the file browser must
-lead to notebook 03, a cell there must run, and notebook 01, untouched, must not count as unsaved.
+server's REST API every released notebook must be in the learner's workspace, the formgrader's
+pages must answer and Validate must grade the learner's copy; in chromium the printed address
+must open notebook 01, the file browser must lead to notebook 03, a cell there must run, and
+notebook 01, untouched, must not count as unsaved.
 """
 
 from __future__ import annotations
