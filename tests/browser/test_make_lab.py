@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # a JupyterLab server; the chromium test is marke
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `make lab` reads: the Makefile, its scripts, the course and the root nbgrader configuration.
-REPOSITORY_PARTS = ["Makefile", "scripts", "course", "nbgrader_config.py", ".gitignore"]
+REPOSITORY_PARTS = ["Makefile", "scripts", "course", "nbgrader_config.py"]
 COURSE_LEFTOVERS = shutil.ignore_patterns("gradebook.db", "submitted", "autograded", "feedback", ".autograder",
                                           "reports", ".ipynb_checkpoints", "__pycache__")
 RELEASED = sorted(path.relative_to(ROOT / "course/release").as_posix()
