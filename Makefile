@@ -2,15 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-FIRST_NOTEBOOK := release/01_central_difference/central_difference.ipynb
+# Learners work in their own copies of the released notebooks, in this git-ignored folder.
+WORKSPACE := my-work
+RELEASE   := course/release
+# More options for JupyterLab, e.g. `make lab LAB_OPTIONS=--port=8890`.
+LAB_OPTIONS ?=
 # As if the venv were activated: nbgrader runs helper programs (alembic) found on PATH.
 RUN    := PATH="$(abspath $(BIN)):$$PATH"
-# Jupyter refuses to start as root (containers, CI) unless told it may.
-AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test chromium bubblewrap clean
+.PHONY: lab workspace test chromium bubblewrap clean
 
 $(BIN)/python:
+	@echo "First run: making $(VENV) and installing JupyterLab, nbgrader and the course into it (about 4 minutes)..."
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall whenever pyproject.toml changes.
@@ -22,8 +25,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,gpu]"
 	touch $@ $(VENV)/.installed-lab
 
-lab: $(VENV)/.installed-lab
-	cd course && $(RUN) jupyter lab $(AS_ROOT) $(FIRST_NOTEBOOK)
+# JupyterLab over the whole repository, opening the learner's copy of notebook 01.
+lab: $(VENV)/.installed-lab workspace
+	@$(RUN) $(BIN)/python scripts/lab.py --workspace $(WORKSPACE) --release $(RELEASE) $(LAB_OPTIONS)
+
+# Copy into $(WORKSPACE)/ each released notebook it lacks; never overwrites, never deletes.
+workspace:
+	@$(PYTHON) scripts/workspace.py --release $(RELEASE) --into $(WORKSPACE)
 
 test: $(VENV)/.installed-dev chromium bubblewrap
 	$(RUN) python -m pytest
@@ -40,5 +48,6 @@ bubblewrap:
 	  echo "installing Debian's bubblewrap for the grading sandbox"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
+# Leaves $(WORKSPACE)/ alone: it holds the learner's work.
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

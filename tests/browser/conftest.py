@@ -4,6 +4,9 @@
         server = lab_server(tmp_path)            # JupyterLab serving tmp_path, stopped after the session
         browser_page.goto(server.lab_url("demo.ipynb"))
 
+make_lab(repository) starts JupyterLab the way a learner does, with `make lab`.
+With BACKPROP_LAB_TEST_LOAD=N in the environment, N CPU burners run beside the tests.
+
 Screenshots go to `screenshot_dir`, a fresh temporary folder named in the test report.
 """
 
@@ -11,18 +14,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from terminal import terminal_environment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,6 +42,8 @@ LAB_SETTINGS = {
                                                                         "checkForUpdates": False},
 }
 SCREENSHOTS = pytest.StashKey[Path]()
+# BACKPROP_LAB_TEST_LOAD=2 runs two CPU burners beside the browser tests: they must hold on a busy machine.
+LOAD_VARIABLE = "BACKPROP_LAB_TEST_LOAD"
 
 
 def free_port() -> int:
@@ -59,37 +68,64 @@ class LabServer:
         tree = f"/tree/{path}" if path else ""
         return f"{self.url}/lab{tree}?reset&token={self.token}"
 
+    def get(self, path: str) -> urllib.request.addinfourl:
+        """GET `path` (such as "api/status") from the server, with the token."""
+        return urllib.request.urlopen(f"{self.url}/{path}?token={self.token}", timeout=30)
+
     def answers(self) -> bool:
         try:
-            urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2)
+            self.get("api/status")
             return True
         except OSError:
             return False
 
     def stop(self) -> None:
-        """Ask the server to shut down (it stops its kernels too); terminate it if it does not."""
+        """Ask the server to shut down (it stops its kernels too); end its process group if it does not."""
         request = urllib.request.Request(f"{self.url}/api/shutdown?token={self.token}", method="POST")
         try:
             urllib.request.urlopen(request, timeout=5)
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 
-def start_lab(folder: Path, home: Path, timeout: float = 90.0) -> LabServer:
-    """JupyterLab from this Python on a free 127.0.0.1 port with a random token, serving `folder`."""
+def lab_environment(home: Path) -> dict[str, str]:
+    """Environment variables that give a JupyterLab its own config, data, settings and workspaces
+    under `home`, with the test settings in place: nothing from the machine's user leaks in."""
     for name, values in LAB_SETTINGS.items():
         path = home / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
+    return {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
+
+
+def launch(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start `command` in its own process group (so stop() can end all of it), output into `log`."""
+    with log.open("w") as sink:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def wait_until_up(process: subprocess.Popen, log: Path, ready: Callable[[], bool], timeout: float) -> None:
+    """Poll `ready` until it holds; if the process ends first or `timeout` passes, fail with its log."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            raise RuntimeError(f"JupyterLab did not start within {timeout:.0f} s; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def start_lab(folder: Path, home: Path, timeout: float = 180.0) -> LabServer:
+    """JupyterLab from this Python on a free 127.0.0.1 port with a random token, serving `folder`."""
     port, token = free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
@@ -97,16 +133,53 @@ def start_lab(folder: Path, home: Path, timeout: float = 90.0) -> LabServer:
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = home / "server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(command, cwd=folder, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    process = launch(command, folder, lab_environment(home), log)
     server = LabServer(process, f"http://127.0.0.1:{port}", token, folder, log)
-    deadline = time.monotonic() + timeout
-    while not server.answers():
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"JupyterLab did not start within {timeout:.0f} s; its log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
+    wait_until_up(process, log, server.answers, timeout)
     return server
+
+
+@dataclass
+class MadeLab:
+    """JupyterLab as `make lab` started it, and the one address it printed for the learner."""
+
+    server: LabServer
+    address: str
+
+
+def start_make_lab(repository: Path, home: Path, timeout: float = 300.0) -> MadeLab:
+    """`make lab` in `repository`, as a learner types it, but on a free loopback port without a
+    browser, with this Python's environment standing in for .venv (never reinstalled), and with
+    MAKEFLAGS of an outer `make test` cleared. Returns once the address line is printed."""
+    venv = Path(sys.prefix)
+    options = f"--no-browser --ip=127.0.0.1 --port={free_port()} --port-retries=0"
+    command = ["make", "--no-print-directory", "-o", f"{venv}/.installed-lab", "lab",
+               f"VENV={venv}", f"PYTHON={sys.executable}", f"LAB_OPTIONS={options}"]
+    log = home / "make-lab.log"
+    process = launch(command, repository, terminal_environment(lab_environment(home)), log)
+
+    def printed_address() -> str | None:
+        found = re.search(r"^JupyterLab is ready\. Open notebook 01 at (\S+)", log.read_text(), re.MULTILINE)
+        return found and found.group(1)
+
+    wait_until_up(process, log, lambda: printed_address() is not None, timeout)
+    address = urllib.parse.urlsplit(printed_address())
+    token = urllib.parse.parse_qs(address.query)["token"][0]
+    server = LabServer(process, f"{address.scheme}://{address.netloc}", token, repository, log)
+    return MadeLab(server, address.geturl())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_load() -> Iterator[int]:
+    """Start the CPU burners (`yes > /dev/null`) that BACKPROP_LAB_TEST_LOAD asks for; stop them at the end."""
+    wanted = os.environ.get(LOAD_VARIABLE, "0")
+    if not wanted.isdigit():
+        raise pytest.UsageError(f"{LOAD_VARIABLE}={wanted!r}: give the number of CPU burners to run, e.g. 2")
+    burners = [subprocess.Popen(["yes"], stdout=subprocess.DEVNULL) for _ in range(int(wanted))]
+    yield len(burners)
+    for burner in burners:
+        burner.terminate()
+        burner.wait()
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +196,20 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[P
     yield serve
     for server in servers.values():
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], MadeLab]]:
+    """make_lab(repository) runs `make lab` there (see start_make_lab); every one stops at session end."""
+    started: list[MadeLab] = []
+
+    def run(repository: Path) -> MadeLab:
+        started.append(start_make_lab(repository, tmp_path_factory.mktemp("make-lab-home")))
+        return started[-1]
+
+    yield run
+    for lab in started:
+        lab.server.stop()
 
 
 @pytest.fixture(scope="module")

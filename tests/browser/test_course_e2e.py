@@ -20,9 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autograder.variants import Variant, answer_cells, apply_variant
+from lab_page import (CURRENT_TAB, DIALOG, KERNEL_IDLE, NOTEBOOK, PROMPTS, SETTLED, click, menu, run_code_cell,
+                      select_cell, wait_for, wait_for_selector)
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +36,6 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # The widgets stepped with « ◀ ▶ » buttons, by the class each one gives itself.
 STEPPERS = ".backprop-graph-view, .backprop-box-chain, .backprop-topo-stepper"
 
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-# Each cell's prompt, "[ ]:", "[*]:" or "[7]:" for a code cell and null for any other cell.
-PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-Cell')].map(cell =>
-    cell.classList.contains('jp-CodeCell') ? cell.querySelector('.jp-InputPrompt').textContent : null)"""
-SETTLED = f"""() => {{ const p = ({PROMPTS})();
-    const idle = document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]');
-    return idle && p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
 
 
 def solved_path(released: str) -> str:
@@ -77,14 +71,9 @@ def page(course: Path, lab_server, chromium_browser) -> Iterator[Page]:
     context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
     lab_page = context.new_page()
     lab_page.goto(server.lab_url())
-    lab_page.wait_for_selector("#jp-MainMenu", timeout=60_000)
+    wait_for_selector(lab_page, "#jp-MainMenu", "JupyterLab's menu bar")
     yield lab_page
     context.close()
-
-
-def menu(page: Page, top: str, item: str) -> None:
-    page.click(f'#jp-MainMenu .lm-MenuBar-itemLabel:text-is("{top}")')
-    page.click(f'.lm-Menu .lm-Menu-itemLabel:text-is("{item}")')
 
 
 @pytest.fixture
@@ -93,66 +82,40 @@ def open_notebook(page: Page) -> Iterator:
 
     def open_(path: str) -> None:
         menu(page, "File", "Open from Path…")
-        page.fill(".jp-Dialog input", path)
-        page.click(".jp-Dialog .jp-mod-accept")
-        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
-        page.wait_for_selector(f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+        page.fill(f"{DIALOG} input", path)
+        click(page, f"{DIALOG} .jp-mod-accept", f"open {path}")
+        wait_for_selector(page, f"{NOTEBOOK} .jp-Cell", f"the cells of {path}")
+        wait_for_selector(page, KERNEL_IDLE, f"the kernel of {path} to be idle")
 
     yield open_
-    page.keyboard.press("Escape")  # a dialog or menu left open by a failed test
-    page.click("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon")
-    page.wait_for_function(f"() => !document.querySelector('{NOTEBOOK}') || document.querySelector('.jp-Dialog')")
-    if page.locator(".jp-Dialog").count():  # unsaved changes, when a test failed before saving
-        page.click('.jp-Dialog button:has-text("Discard")')
-        page.wait_for_selector(NOTEBOOK, state="detached")
+    page.keyboard.press("Escape")  # a menu left open by a failed test
+    click(page, f"{CURRENT_TAB} .lm-TabBar-tabCloseIcon", "close the notebook's tab")
+    wait_for(page, f"() => !document.querySelector('{NOTEBOOK}') || document.querySelector('{DIALOG}')",
+             "the notebook to close")
+    if page.locator(f"{DIALOG}:has-text('Save your work')").count():  # a test that failed before saving
+        click(page, f'{DIALOG} button:has-text("Discard")', "discard the unsaved changes")
+        wait_for_selector(page, NOTEBOOK, "the notebook to close", state="detached")
     page.evaluate("""async () => { const sessions = await (await fetch('/api/sessions')).json();
         for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE'}); }""")
-
-
-def select(page: Page, cell) -> None:
-    cell.click(position={"x": 5, "y": 5})  # the cell's left margin: selects it without editing
-    page.keyboard.press("Escape")
 
 
 def run_every_cell(page: Page) -> None:
     """Shift-Enter from the top, one cell at a time, as a learner does (Ctrl-Enter on the last
     cell, which Shift-Enter would give a new empty cell below)."""
-    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
     prompts = page.evaluate(PROMPTS)
-    select(page, cells.first)
+    select_cell(page, page.locator(f"{NOTEBOOK} .jp-Cell").first)
     for index, prompt in enumerate(prompts):
         key = "Shift+Enter" if index < len(prompts) - 1 else "Control+Enter"
         if prompt is None:
             page.keyboard.press(key)
         else:
-            run_code_cell(page, cells.nth(index), index, key)
-    page.wait_for_function(SETTLED, timeout=60_000)
-
-
-def run_code_cell(page: Page, cell, index: int, key: str) -> None:
-    """Run the selected code cell and wait for its number. A key pressed while the kernel is
-    still connecting runs nothing, so the cell is selected again and the key pressed again, for up
-    to a minute: a loaded machine can take that long to start a kernel."""
-    state = f"({PROMPTS})()[{index}]"
-    for _ in range(12):
-        page.keyboard.press(key)
-        try:
-            page.wait_for_function(f"() => /[*\\d]/.test({state})", timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            select(page, cell)
-    else:
-        raise AssertionError(f"cell {index} would not start: {page.evaluate(PROMPTS)}")
-    try:
-        page.wait_for_function(f"() => /\\d/.test({state})", timeout=60_000)
-    except PlaywrightTimeout:
-        raise AssertionError(f"cell {index} ran for over a minute: {page.evaluate(PROMPTS)}") from None
+            run_code_cell(page, index, key)
+    wait_for(page, SETTLED, "every cell to finish")
 
 
 def save(page: Page) -> None:
     page.keyboard.press("Control+s")
-    page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty",
-                           state="detached", timeout=30_000)
+    wait_for_selector(page, f"{CURRENT_TAB}.jp-mod-dirty", "the notebook to be saved", state="detached")
 
 
 def never_ran(notebook: nbformat.NotebookNode) -> list[str]:
@@ -210,8 +173,8 @@ def check_widgets(page: Page, expected: int) -> None:
     for index in range(expected):
         output = outputs.nth(index)
         output.scroll_into_view_if_needed()
-        page.wait_for_function("node => !node.innerText.includes('Loading widget')",
-                               arg=output.element_handle(), timeout=20_000)
+        wait_for(page, "node => !node.innerText.includes('Loading widget')", f"widget output {index} to load",
+                 timeout=60_000, arg=output.element_handle())
         assert "Error displaying widget" not in output.inner_text(), output.inner_text()
         assert output.locator(".jupyter-widgets").count(), f"widget output {index} drew nothing"
         output.evaluate("""async node => { for (const img of node.querySelectorAll('img')) {
@@ -226,10 +189,11 @@ def check_widgets(page: Page, expected: int) -> None:
 
 def validation_result(page: Page) -> str:
     """Click Validate and return the class nbgrader gives its verdict, e.g. 'validation-success'."""
-    page.click(f"{NOTEBOOK} .validate-button")
-    message = page.wait_for_selector(".jp-Dialog #validation-message", timeout=120_000)
+    click(page, f"{NOTEBOOK} .validate-button", "click Validate")
+    wait_for_selector(page, f"{DIALOG} #validation-message", "Validate's verdict", timeout=180_000)
+    message = page.locator(f"{DIALOG} #validation-message")
     verdict = next(c for c in message.get_attribute("class").split() if c.startswith("validation-"))
-    page.click(".jp-Dialog .jp-mod-accept")
+    click(page, f"{DIALOG} .jp-mod-accept", "close Validate's verdict")
     return verdict
 
 

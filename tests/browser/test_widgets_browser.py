@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_page import KERNEL_IDLE, NOTEBOOK, PROMPTS, SETTLED, click, menu, wait_for, wait_for_selector
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -23,20 +24,11 @@ pytestmark = pytest.mark.browser
 
 DEMO = Path(__file__).with_name("widgets_demo.ipynb")
 WIDGETS_IN_DEMO = 8
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputPrompt')]
-    .map(prompt => prompt.textContent)"""
-# The kernel is idle and no cell is waiting to run ("[*]:").
-SETTLED = f"""() => {{ const p = ({PROMPTS})();
-    const idle = document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]');
-    return idle !== null && p.some(t => /\\d/.test(t)) && !p.some(t => t.includes('*')); }}"""
 IMAGES_LOADED = """nodes => nodes.length > 0 && nodes.every(img => img.complete && img.naturalWidth > 0)"""
 
 
-def menu(page: Page, top: str, item: str) -> None:
-    """Choose `item` from the main menu `top`, as a person would."""
-    page.click(f'#jp-MainMenu .lm-MenuBar-itemLabel:text-is("{top}")')
-    page.click(f'.lm-Menu .lm-Menu-itemLabel:text-is("{item}")')
+def code_prompts(page: Page) -> list[str]:
+    return [prompt for prompt in page.evaluate(PROMPTS) if prompt is not None]
 
 
 def run_all_cells(page: Page) -> None:
@@ -49,18 +41,15 @@ def run_all_cells(page: Page) -> None:
         except PlaywrightTimeout:
             continue
     for _ in range(3):
-        try:
-            page.wait_for_function(SETTLED, timeout=90_000)
-        except PlaywrightTimeout:
-            raise AssertionError(f"the cells did not finish; their prompts: {page.evaluate(PROMPTS)}") from None
-        prompts = page.evaluate(PROMPTS)
-        missed = [k for k, prompt in enumerate(prompts) if not re.search(r"\d", prompt)]
+        wait_for(page, SETTLED, "every cell to finish", timeout=180_000)
+        missed = [k for k, prompt in enumerate(code_prompts(page)) if not re.search(r"\d", prompt)]
         if not missed:
             return
-        page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt").nth(missed[0]).click()
+        click(page, f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt >> nth={missed[0]}", f"select code cell {missed[0]}")
         menu(page, "Run", "Run Selected Cell and All Below")
-        page.wait_for_function(f"() => /[*\\d]/.test(({PROMPTS})()[{missed[0]}])", timeout=30_000)
-    raise AssertionError(f"some cells never ran: {page.evaluate(PROMPTS)}")
+        wait_for(page, f"() => /[*\\d]/.test(({PROMPTS})().filter(t => t !== null)[{missed[0]}])",
+                 f"code cell {missed[0]} to start", timeout=30_000)
+    raise AssertionError(f"some cells never ran: {code_prompts(page)}")
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +61,10 @@ def demo(lab_server, chromium_browser, tmp_path_factory, screenshot_dir) -> Iter
     context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(server.lab_url(DEMO.name))
-    page.wait_for_selector(f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+    wait_for_selector(page, KERNEL_IDLE, "the demo's kernel to be idle", timeout=120_000)
     run_all_cells(page)
-    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .backprop-widget').length"
-                           f" >= {WIDGETS_IN_DEMO}", timeout=30_000)
+    wait_for(page, f"() => document.querySelectorAll('{NOTEBOOK} .backprop-widget').length >= {WIDGETS_IN_DEMO}",
+             f"the demo's {WIDGETS_IN_DEMO} widgets to draw")
     yield page
     page.screenshot(path=screenshot_dir / "lab-at-end.png")
     context.close()
@@ -99,7 +88,7 @@ def test_every_widget_draws_without_errors(demo: Page, screenshot_dir: Path):
     for index in range(WIDGETS_IN_DEMO):
         widget = widgets.nth(index)
         widget.scroll_into_view_if_needed()
-        demo.wait_for_function(IMAGES_LOADED, arg=widget.locator("img").element_handles(), timeout=20_000)
+        wait_for(demo, IMAGES_LOADED, f"widget {index}'s images to load", arg=widget.locator("img").element_handles())
         assert widget.locator(".backprop-summary").inner_text().strip(), f"widget {index} has no summary"
         widget.screenshot(path=screenshot_dir / f"widget-{index + 1}.png")
 
