@@ -9,6 +9,7 @@ same scores; resumable after a kill at any point (see `writer`).
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import contextlib
 import hashlib
 import json
@@ -16,7 +17,6 @@ import multiprocessing
 import os
 import sqlite3
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +26,8 @@ import nbformat
 from tqdm import tqdm
 
 from .course import Course
+from .lifetime import die_with_parent
+from .lock import grading_lock, patiently
 from .sandbox import Limits, network_isolation_available
 from .worker import Outcome, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
@@ -67,9 +69,26 @@ def grade(
     isolate_network: bool = True,
     students: Iterable[str] | None = None,
     progress: bool = True,
+    wait: bool = False,
+    gradebook_wait: float = 60.0,
 ) -> Summary:
-    """Grade every submission of `assignment` that is not up to date; see the module docstring."""
-    course.require_in_gradebook(assignment)
+    """Grade every submission of `assignment` that is not up to date; see the module docstring.
+
+    One run per assignment at a time (`wait`: queue behind a running one instead of refusing);
+    a gradebook another program holds is retried for `gradebook_wait` seconds.
+    """
+    with grading_lock(course, assignment, wait) as stale:
+        summary = _grade_locked(course, assignment, workers, scheduler, force, zero_flagged, limits,
+                                isolate_network, students, progress, gradebook_wait)
+    if stale:
+        summary.lines.insert(0, stale)
+    return summary
+
+
+def _grade_locked(course: Course, assignment: str, workers: int | None, scheduler: str | None, force: bool,
+                  zero_flagged: bool, limits: Limits | None, isolate_network: bool,
+                  students: Iterable[str] | None, progress: bool, gradebook_wait: float) -> Summary:
+    patiently(lambda: course.require_in_gradebook(assignment), gradebook_wait)
     limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
     isolate_network = isolate_network and network_isolation_available()
     clean_partial_folders(course, assignment)
@@ -89,7 +108,7 @@ def grade(
     if not pending:
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
-        snapshot = _snapshot_gradebook(course, Path(tmp))
+        snapshot = patiently(lambda: _snapshot_gradebook(course, Path(tmp)), gradebook_wait)
         tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolate_network) for s, f, _ in pending}
         prints = {s: p for s, _, p in pending}
         writer = Writer(course, assignment, zero_flagged)
@@ -102,7 +121,7 @@ def grade(
                     summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({first_line(outcome)})")
                     failures += 1
                 else:
-                    writer.record(outcome, prints[student])
+                    patiently(lambda: writer.record(outcome, prints[student]), gradebook_wait)
                     summary.graded.append(student)
                     summary.lines.extend(_summary_lines(outcome, zero_flagged))
                     failures += bool(outcome.problems)
@@ -142,7 +161,7 @@ def _snapshot_gradebook(course: Course, tmp: Path) -> str:
 
 @contextlib.contextmanager
 def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> Iterator[Iterator[tuple[str, Any]]]:
-    """Start every task on a process pool or a dask cluster; yield (student, Outcome or exception) as they finish."""
+    """Start every task on worker processes or a dask cluster; yield (student, Outcome or exception) as they finish."""
     if scheduler:
         from distributed import Client, as_completed
 
@@ -152,16 +171,37 @@ def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> 
             yield ((futures[f].student, _result(f)) for f in as_completed(futures))
         return
     size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    with cf.ProcessPoolExecutor(max_workers=size, mp_context=_process_context()) as pool:
-        futures = {pool.submit(execute_submission, t): t for t in tasks}
+    context = _process_context()
+    threads = cf.ThreadPoolExecutor(max_workers=size, thread_name_prefix="grading")
+    try:
+        futures = {threads.submit(execute_alone, t, context): t for t in tasks}
         yield ((futures[f].student, _result(f)) for f in cf.as_completed(futures))
+    finally:  # stopped early (an error, Ctrl-C): submissions not yet started are not started
+        threads.shutdown(cancel_futures=True)
+
+
+def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> Outcome:
+    """Run one task in a worker process of its own, so a worker that dies costs only this submission.
+
+    A death is retried once in a fresh process, then reported as WorkerDied. The worker dies with
+    the grader (PR_SET_PDEATHSIG), and its kernel with it.
+    """
+    for _ in range(2):
+        try:
+            with cf.ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=die_with_parent) as pool:
+                return pool.submit(execute_submission, task).result()
+        except BrokenProcessPool:
+            continue
+    raise WorkerDied("its worker process died twice (does the notebook kill its kernel's parent?)")
+
+
+class WorkerDied(Exception):
+    """The process grading a submission ended without an answer, on every try."""
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """fork while we are single-threaded (workers start at once, nbgrader already imported);
-    otherwise a forkserver, since forking a threaded process can copy a held lock."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    """A forkserver with our modules preloaded: workers start fast, and none is forked from a
+    threaded process (which can copy a held lock); they die when the server does, with us."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.grading"])
     return context
