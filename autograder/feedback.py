@@ -40,6 +40,7 @@ class HideHiddenTests(ClearHiddenTests):
 
 def feedback(course: Course, assignment: str, students: list[str] | None = None) -> list[Path]:
     """Write feedback/<student>/<assignment>/*.html for graded students; return the files written."""
+    course.require_in_gradebook(assignment)
     config = Config(course.config)
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     api = course.api(config)
