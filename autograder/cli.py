@@ -49,7 +49,7 @@ def command(name: str) -> Callable:
 def _release(course: Course, args: argparse.Namespace) -> int:
     from .release import release
 
-    problems = release(course, args.assignments or course.assignments())
+    problems = release(course, _known(course, args.assignments))
     print("\n".join(problems) if problems else "release: every student version is free of solutions and hidden tests")
     return 1 if problems else 0
 
@@ -113,8 +113,15 @@ def _report(course: Course, args: argparse.Namespace) -> int:
 def _selfcheck(course: Course, args: argparse.Namespace) -> int:
     from .selfcheck import selfcheck
 
-    failures = selfcheck(course, args.assignments or course.assignments(), workers=args.workers)
+    failures = selfcheck(course, _known(course, args.assignments), workers=args.workers)
     return 1 if failures else 0
+
+
+def _known(course: Course, assignments: list[str]) -> list[str]:
+    """The assignments asked for (all by default), each checked to exist before any work starts."""
+    for assignment in assignments:
+        course.notebook_names(assignment)
+    return assignments or course.assignments()
 
 
 def parser() -> argparse.ArgumentParser:
