@@ -26,7 +26,7 @@ import nbformat
 from tqdm import tqdm
 
 from .course import Course
-from .lifetime import die_with_parent
+from .lifetime import die_with
 from .lock import grading_lock, patiently
 from .sandbox import Limits, network_isolation_available
 from .worker import Outcome, Task, execute_submission, first_line
@@ -184,11 +184,12 @@ def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> O
     """Run one task in a worker process of its own, so a worker that dies costs only this submission.
 
     A death is retried once in a fresh process, then reported as WorkerDied. The worker dies with
-    the grader (PR_SET_PDEATHSIG), and its kernel with it.
+    the grader (see `lifetime`), and its kernel with it.
     """
     for _ in range(2):
         try:
-            with cf.ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=die_with_parent) as pool:
+            with cf.ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=die_with,
+                                        initargs=(os.getpid(),)) as pool:
                 return pool.submit(execute_submission, task).result()
         except BrokenProcessPool:
             continue
@@ -201,7 +202,7 @@ class WorkerDied(Exception):
 
 def _process_context() -> multiprocessing.context.BaseContext:
     """A forkserver with our modules preloaded: workers start fast, and none is forked from a
-    threaded process (which can copy a held lock); they die when the server does, with us."""
+    threaded process (which can copy a held lock)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.grading"])
     return context
