@@ -1,9 +1,10 @@
 """Grade a class: execute notebooks in parallel, record grades with one writer.
 
-`grade` plans (which submissions are not up to date), starts every submission on worker
-processes or a dask.distributed cluster (`worker`), and hands each finished one to the single
-`writer`, with a progress bar. Same preprocessors as `nbgrader autograde` (`pipeline`), so the
-same scores; resumable after a kill at any point (see `writer`).
+`grade` takes the assignment's run lock (`lock`), plans (which submissions are not up to date),
+starts every submission in a worker process of its own or on a dask.distributed cluster
+(`worker`), and hands each finished one to the single `writer`, with a progress bar. Same
+preprocessors as `nbgrader autograde` (`pipeline`), so the same scores; resumable after a kill
+at any point (see `writer`), and a kill leaves no worker or kernel behind (see `lifetime`).
 """
 
 from __future__ import annotations

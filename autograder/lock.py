@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, TextIO, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
@@ -63,7 +63,7 @@ def grading_lock(course: Course, assignment: str, wait: bool = False) -> Iterato
             handle.truncate()
 
 
-def _holder(handle) -> str:
+def _holder(handle: TextIO) -> str:
     """'PID 123 on host, started 2026-11-29 18:00:00 UTC', from the lock file's contents."""
     handle.seek(0)
     try:
