@@ -85,14 +85,17 @@ def test_size_caps_refuse_a_zip_bomb_and_can_be_raised(course_root: Path, tmp_pa
     assert (course_root / "submitted" / "bomb" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb").read_text() == big
 
 
-def test_the_archive_cap_stops_unpacking_and_says_so(course_root: Path, tmp_path: Path) -> None:
+def test_the_archive_cap_stops_unpacking_and_says_so(course_root: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
     download = tmp_path / "download.zip"
     with zipfile.ZipFile(download, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for student in ("a1", "a2", "a3"):
             z.writestr(f"{student}_1_2_demo.ipynb", padded(course_root, 0.4))
-    report = collect(open_course(course_root), download, fx.ASSIGNMENT, archive_limit=MB)
-    assert sorted(report.placed) == ["a1", "a2"]
-    assert dict(report.unplaced) == {"a3_1_2_demo.ipynb": "the download expands past 1 MB (raise --max-archive-mb to accept it)"}
+    assert main(["--course", str(course_root), "collect", str(download), fx.ASSIGNMENT, "--max-archive-mb", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "collect: placed 2 submissions, could not place 1 files",
+        "  not placed: a3_1_2_demo.ipynb: the download expands past 1 MB (raise --max-archive-mb to accept it)"]
+    assert sorted(p.name for p in (course_root / "submitted").iterdir()) == ["a1", "a2"]
 
 
 def test_a_bad_timestamp_or_name_is_reported_and_the_rest_placed(course_root: Path, tmp_path: Path,
