@@ -14,6 +14,30 @@ from .sandbox import Limits
 COMMANDS: dict[str, Callable[[Course, argparse.Namespace], int]] = {}
 
 
+def number(kind: type, minimum: float, inclusive: bool = True) -> Callable[[str], int | float]:
+    """An argparse type: a `kind` (int or float) at least (or above) `minimum`, else an error naming the range."""
+    allowed = f"{'an integer' if kind is int else 'a number'} {'>=' if inclusive else '>'} {minimum:g}"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {allowed}") from None
+        if value < minimum or (value == minimum and not inclusive):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: must be {allowed}")
+        return value
+
+    parse.__name__ = allowed  # argparse names the type in some messages
+    return parse
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (what was wrong, where to look) and exit code 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def command(name: str) -> Callable:
     def register(func: Callable[[Course, argparse.Namespace], int]) -> Callable:
         COMMANDS[name] = func
@@ -25,7 +49,7 @@ def command(name: str) -> Callable:
 def _release(course: Course, args: argparse.Namespace) -> int:
     from .release import release
 
-    problems = release(course, args.assignments or course.assignments())
+    problems = release(course, _known(course, args.assignments))
     print("\n".join(problems) if problems else "release: every student version is free of solutions and hidden tests")
     return 1 if problems else 0
 
@@ -34,7 +58,8 @@ def _release(course: Course, args: argparse.Namespace) -> int:
 def _collect(course: Course, args: argparse.Namespace) -> int:
     from .collect import collect
 
-    report = collect(course, Path(args.downloads), args.assignment, pattern=args.pattern)
+    report = collect(course, Path(args.downloads), args.assignment, pattern=args.pattern,
+                     file_limit=args.max_file_mb * 1024**2, archive_limit=args.max_archive_mb * 1024**2)
     print(report.text())
     return 1 if report.unplaced and args.strict else 0
 
@@ -50,7 +75,8 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
         output=args.output_kb * 1024,
     )
     summary = grade(course, args.assignment, workers=args.workers, scheduler=args.scheduler, force=args.force,
-                    zero_flagged=args.zero_flagged, limits=limits, isolate_network=not args.allow_network)
+                    zero_flagged=args.zero_flagged, limits=limits, isolate_network=not args.allow_network,
+                    wait=args.wait, gradebook_wait=args.gradebook_wait)
     print(summary.text())
     return 1 if summary.not_graded else 0
 
@@ -77,6 +103,7 @@ def _export(course: Course, args: argparse.Namespace) -> int:
 def _report(course: Course, args: argparse.Namespace) -> int:
     from .report import write_report
 
+    course.require_in_gradebook(args.assignment)
     path = write_report(course, args.assignment, Path(args.out) if args.out else None)
     print(f"report: {path}")
     return 0
@@ -86,12 +113,19 @@ def _report(course: Course, args: argparse.Namespace) -> int:
 def _selfcheck(course: Course, args: argparse.Namespace) -> int:
     from .selfcheck import selfcheck
 
-    failures = selfcheck(course, args.assignments or course.assignments(), workers=args.workers)
+    failures = selfcheck(course, _known(course, args.assignments), workers=args.workers)
     return 1 if failures else 0
 
 
+def _known(course: Course, assignments: list[str]) -> list[str]:
+    """The assignments asked for (all by default), each checked to exist before any work starts."""
+    for assignment in assignments:
+        course.notebook_names(assignment)
+    return assignments or course.assignments()
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = OneLineParser(
         prog="autograder",
         description="Grade a Backprop Lab class over nbgrader's course directory and gradebook.",
     )
@@ -112,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pattern", help="regular expression with a named group (?P<student>...) matched against "
                                      "each file's path inside the download")
     p.add_argument("--strict", action="store_true", help="exit 1 when some file could not be placed")
+    p.add_argument("--max-file-mb", type=number(int, 1), default=20,
+                   help="refuse a notebook bigger than this, unpacked (default: 20)")
+    p.add_argument("--max-archive-mb", type=number(int, 1), default=500,
+                   help="stop unpacking a zip past this many MB in all (default: 500)")
 
     p = sub.add_parser("grade", help="grade every submission in parallel, one writer to the gradebook",
                        description="Execute each submission in a sandboxed kernel on worker processes or a "
@@ -121,16 +159,24 @@ def parser() -> argparse.ArgumentParser:
                                    "file-size and output limits, and, where Linux allows a network namespace, "
                                    "without network.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
-    p.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes (default: number of cores)")
+    p.add_argument("--workers", type=number(int, 1), default=os.cpu_count(),
+                   help="worker processes (default: number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run notebooks on "
                                                           "(workers must see the course folder)")
     p.add_argument("--force", action="store_true", help="regrade submissions that are up to date")
     p.add_argument("--zero-flagged", action="store_true", help="score zero the submissions integrity checks flag")
-    p.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the course's Execute.timeout)")
-    p.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default: 300)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of each kernel (default: 2048)")
-    p.add_argument("--output-kb", type=int, default=1024, help="output kept per cell (default: 1024)")
+    p.add_argument("--cell-timeout", type=number(int, 0, inclusive=False),
+                   help="seconds per cell (default: the course's Execute.timeout)")
+    p.add_argument("--notebook-timeout", type=number(int, 0, inclusive=False), default=300,
+                   help="seconds per notebook (default: 300)")
+    p.add_argument("--memory-mb", type=number(int, 64), default=2048,
+                   help="address-space limit of each kernel (default: 2048)")
+    p.add_argument("--output-kb", type=number(int, 1), default=1024, help="output kept per cell (default: 1024)")
     p.add_argument("--allow-network", action="store_true", help="do not cut kernels off the network")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run is grading this assignment, wait for it instead of refusing")
+    p.add_argument("--gradebook-wait", type=number(float, 0), default=60.0, metavar="SECONDS",
+                   help="how long to retry while another program holds the gradebook locked (default: 60)")
 
     p = sub.add_parser("feedback", help="HTML feedback per student, without hidden test code",
                        description="Write feedback/<student>/<assignment>/<notebook>.html from the autograded "
@@ -156,7 +202,8 @@ def parser() -> argparse.ArgumentParser:
                                    "blank release scores zero, each wrong variant in variants/ loses points "
                                    "where it says, each right variant scores full marks.")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    p.add_argument("--workers", type=int, default=os.cpu_count())
+    p.add_argument("--workers", type=number(int, 1), default=os.cpu_count(),
+                   help="worker processes (default: number of cores)")
     return top
 
 
@@ -166,8 +213,16 @@ def main(argv: list[str] | None = None) -> int:
         course = open_course(args.course)
         return COMMANDS[args.command](course, args)
     except CourseError as error:
-        print(f"autograder {args.command}: {error}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(error))
+    except OSError as error:  # a path given on the command line that cannot be read or written
+        where = f": {error.filename}" if error.filename else ""
+        return _fail(args.command, f"{error.strerror or error}{where}; check the path and its permissions")
+
+
+def _fail(command: str, message: str) -> int:
+    """Bad input ends in one line on stderr and exit code 2, never a traceback."""
+    print(f"autograder {command}: {' '.join(message.split())}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

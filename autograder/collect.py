@@ -10,19 +10,21 @@ first that matches names the student:
 `--pattern` replaces them with your own regular expression, which must have a named group
 `student` (and may have `time`, formatted YYYY-MM-DD-HH-MM-SS, written to timestamp.txt). The
 download is only read; every file that cannot be placed is reported with the reason (hidden files
-and macOS __MACOSX folders are skipped silently).
+and macOS __MACOSX folders are skipped silently). Symbolic links are never followed, and unpacking
+stops at 20 MB per notebook and 500 MB per download unless the limits are raised.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
+import stat
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from .course import Course, CourseError
 
@@ -47,28 +49,38 @@ class CollectReport:
         return "\n".join(lines)
 
 
-def collect(course: Course, downloads: Path, assignment: str, pattern: str | None = None) -> CollectReport:
-    """Copy one notebook per student from `downloads` into submitted/<student>/<assignment>/."""
+FILE_LIMIT = 20 * 1024**2
+ARCHIVE_LIMIT = 500 * 1024**2
+CHUNK = 1024**2
+
+
+class Refused(Exception):
+    """One file of the download that is not placed; the message is the reason."""
+
+
+def collect(course: Course, downloads: Path, assignment: str, pattern: str | None = None,
+            file_limit: int = FILE_LIMIT, archive_limit: int = ARCHIVE_LIMIT) -> CollectReport:
+    """Copy one notebook per student from `downloads` into submitted/<student>/<assignment>/.
+
+    Never follows a symbolic link; refuses a notebook over `file_limit` bytes unpacked, and the rest
+    of a download once it has expanded past `archive_limit`; reports each refused file with why.
+    """
     names = course.notebook_names(assignment)
     if len(names) != 1:
         raise CourseError(f"collect expects one notebook per assignment; {assignment} has {names}")
     schemes = _schemes(pattern)
     report = CollectReport()
     found: dict[str, list[tuple[str, Path | zipfile.ZipInfo, str | None]]] = defaultdict(list)
-    with _Entries(downloads) as entries:
+    with _Entries(downloads, file_limit, archive_limit) as entries:
         for name, handle in entries:
             if Path(name).name.startswith(".") or "__MACOSX" in name:
                 continue
-            if not name.endswith(".ipynb"):
-                report.unplaced.append((name, "not a notebook (.ipynb)"))
-                continue
-            match = next((m for m in (s.match(name) for s in schemes) if m), None)
-            if match is None:
-                report.unplaced.append((name, "no student id in its name (see --pattern)"))
-            elif not SAFE_ID.match(match["student"]):
-                report.unplaced.append((name, f"student id {match['student']!r} is not a safe folder name"))
+            try:
+                student, time = _identify(name, handle, schemes, entries)
+            except Refused as why:
+                report.unplaced.append((name, str(why)))
             else:
-                found[match["student"]].append((name, handle, match.groupdict().get("time")))
+                found[student].append((name, handle, time))
         for student, files in sorted(found.items()):
             if len(files) > 1:
                 listed = ", ".join(name for name, _, _ in files)
@@ -76,8 +88,32 @@ def collect(course: Course, downloads: Path, assignment: str, pattern: str | Non
                                            "keep one and collect again") for name, _, _ in files]
                 continue
             name, handle, time = files[0]
-            report.placed[student] = _place(course, assignment, names[0], student, handle, time, entries)
+            try:
+                report.placed[student] = _place(course, assignment, names[0], student, handle, time, entries)
+            except Refused as why:
+                report.unplaced.append((name, str(why)))
     return report
+
+
+def _identify(name: str, handle: Path | zipfile.ZipInfo, schemes: list[re.Pattern],
+              entries: _Entries) -> tuple[str, str | None]:
+    """(student id, submission time or None) from an entry's name, or Refused with the reason."""
+    if entries.is_link(handle):
+        raise Refused("symbolic link: not followed (collect only reads files inside the download)")
+    if not name.endswith(".ipynb"):
+        raise Refused("not a notebook (.ipynb)")
+    match = next((m for m in (s.match(name) for s in schemes) if m), None)
+    if match is None:
+        raise Refused("no student id in its name (see --pattern)")
+    if not SAFE_ID.match(match["student"]):
+        raise Refused(f"student id {match['student']!r} is not a safe folder name")
+    time = match.groupdict().get("time")
+    if time is not None:
+        try:
+            datetime.strptime(time, "%Y-%m-%d-%H-%M-%S")
+        except ValueError:
+            raise Refused(f"timestamp {time!r} is not a date and time (YYYY-MM-DD-HH-MM-SS)") from None
+    return match["student"], time
 
 
 def _schemes(pattern: str | None) -> list[re.Pattern]:
@@ -93,13 +129,22 @@ def _schemes(pattern: str | None) -> list[re.Pattern]:
 
 
 class _Entries:
-    """The files of a download, as (path inside it, handle); reading never changes the download."""
+    """The files of a download, as (path inside it, handle); reading never changes the download.
 
-    def __init__(self, downloads: Path) -> None:
+    Copies are counted as they are read, so a file that lies about its size in a zip's directory
+    is still stopped at the limits.
+    """
+
+    def __init__(self, downloads: Path, file_limit: int, archive_limit: int) -> None:
         if not downloads.exists():
             raise CourseError(f"{downloads} does not exist; pass the zip or folder you downloaded")
         self.root = downloads
-        self.zip = zipfile.ZipFile(downloads) if downloads.is_file() else None
+        self.file_limit, self.archive_limit, self.expanded = file_limit, archive_limit, 0
+        try:
+            self.zip = zipfile.ZipFile(downloads) if downloads.is_file() else None
+        except (zipfile.BadZipFile, OSError) as error:
+            raise CourseError(f"{downloads} is not a readable zip archive ({error}); download it again, "
+                              "or unpack it and pass the folder") from None
 
     def __enter__(self) -> _Entries:
         return self
@@ -111,23 +156,53 @@ class _Entries:
     def __iter__(self) -> Iterator[tuple[str, Path | zipfile.ZipInfo]]:
         if self.zip is not None:
             yield from ((info.filename, info) for info in self.zip.infolist() if not info.is_dir())
-        else:
-            yield from ((p.relative_to(self.root).as_posix(), p) for p in sorted(self.root.rglob("*")) if p.is_file())
+            return
+        for folder, dirs, files in os.walk(self.root):  # os.walk does not descend into linked folders
+            base = Path(folder)
+            links = [d for d in dirs if (base / d).is_symlink()]
+            for name in sorted(files + links):
+                path = base / name
+                yield path.relative_to(self.root).as_posix(), path
+            dirs[:] = sorted(d for d in dirs if d not in links)
+
+    def is_link(self, handle: Path | zipfile.ZipInfo) -> bool:
+        if isinstance(handle, zipfile.ZipInfo):
+            return stat.S_ISLNK(handle.external_attr >> 16)
+        return handle.is_symlink()
 
     def copy(self, handle: Path | zipfile.ZipInfo, dest: Path) -> None:
-        if self.zip is not None:
-            with self.zip.open(handle) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out)
-        else:
-            shutil.copyfile(handle, dest)
+        """Copy one entry to `dest`, or Refused (and nothing written) past a size limit."""
+        limit_mb = self.file_limit / 1024**2
+        try:
+            with self._open(handle) as src, open(dest, "wb") as out:
+                written = 0
+                while chunk := src.read(CHUNK):
+                    written += len(chunk)
+                    self.expanded += len(chunk)
+                    if written > self.file_limit:
+                        raise Refused(f"bigger than {limit_mb:g} MB unpacked (raise --max-file-mb to accept it)")
+                    if self.expanded > self.archive_limit:
+                        raise Refused(f"the download expands past {self.archive_limit / 1024**2:g} MB "
+                                      "(raise --max-archive-mb to accept it)")
+                    out.write(chunk)
+        except (Refused, zipfile.BadZipFile, OSError) as error:
+            dest.unlink(missing_ok=True)
+            raise (error if isinstance(error, Refused) else Refused(f"could not be read ({error})")) from None
+
+    def _open(self, handle: Path | zipfile.ZipInfo) -> BinaryIO:
+        return self.zip.open(handle) if isinstance(handle, zipfile.ZipInfo) else open(handle, "rb")
 
 
 def _place(course: Course, assignment: str, notebook: str, student: str, handle: Path | zipfile.ZipInfo,
            time: str | None, entries: _Entries) -> Path:
+    """Copy aside first: a refused file must leave neither a half notebook nor an empty submission."""
+    aside = course.folder("submitted") / f".{student}-{assignment}.part"
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    entries.copy(handle, aside)
     folder = course.folder("submitted") / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{notebook}.ipynb"
-    entries.copy(handle, dest)
+    os.replace(aside, dest)
     if time:
         stamp = datetime.strptime(time, "%Y-%m-%d-%H-%M-%S")
         (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S UTC"))

@@ -90,6 +90,7 @@ class Course:
 
     def require_in_gradebook(self, assignment: str) -> None:
         """nbgrader grades only assignments it has recorded; say how to record one."""
+        self.notebook_names(assignment)  # an assignment without a source folder: name the known ones
         with self.gradebook() as gb:
             names = {a.name for a in gb.assignments}
         if assignment not in names:

@@ -1,14 +1,16 @@
 """Grade a class: execute notebooks in parallel, record grades with one writer.
 
-`grade` plans (which submissions are not up to date), starts every submission on worker
-processes or a dask.distributed cluster (`worker`), and hands each finished one to the single
-`writer`, with a progress bar. Same preprocessors as `nbgrader autograde` (`pipeline`), so the
-same scores; resumable after a kill at any point (see `writer`).
+`grade` takes the assignment's run lock (`lock`), plans (which submissions are not up to date),
+starts every submission in a worker process of its own or on a dask.distributed cluster
+(`worker`), and hands each finished one to the single `writer`, with a progress bar. Same
+preprocessors as `nbgrader autograde` (`pipeline`), so the same scores; resumable after a kill
+at any point (see `writer`), and a kill leaves no worker or kernel behind (see `lifetime`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import contextlib
 import hashlib
 import json
@@ -16,7 +18,6 @@ import multiprocessing
 import os
 import sqlite3
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -27,6 +28,8 @@ from tqdm import tqdm
 
 from .course import Course
 from .grades import AssignmentGrades, read_grades
+from .lifetime import die_with
+from .lock import grading_lock, patiently
 from .sandbox import Isolation, Limits, prepare_font_cache
 from .worker import Outcome, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
@@ -74,13 +77,31 @@ def grade(
     progress: bool = True,
     progress_text: str | None = None,
     progress_unit: str = "submission",
+    wait: bool = False,
+    gradebook_wait: float = 60.0,
 ) -> Summary:
     """Grade every submission of `assignment` that is not up to date; see the module docstring.
 
-    The progress bar counts finished gradings and those not graded; `progress_text` and
-    `progress_unit` name what it grades when that is not learners' submissions (selfcheck).
+    One run per assignment at a time (`wait`: queue behind a running one instead of refusing);
+    a gradebook another program holds is retried for `gradebook_wait` seconds. The progress bar
+    counts finished gradings and those not graded; `progress_text` and `progress_unit` name what
+    it grades when that is not learners' submissions (selfcheck).
     """
-    course.require_in_gradebook(assignment)
+    with grading_lock(course, assignment, wait) as stale:
+        summary = _grade_locked(course, assignment, workers=workers, scheduler=scheduler, force=force,
+                                zero_flagged=zero_flagged, limits=limits, isolate_network=isolate_network,
+                                students=students, progress=progress, progress_text=progress_text,
+                                progress_unit=progress_unit, gradebook_wait=gradebook_wait)
+    if stale:
+        summary.lines.insert(0, stale)
+    return summary
+
+
+def _grade_locked(course: Course, assignment: str, *, workers: int | None, scheduler: str | None, force: bool,
+                  zero_flagged: bool, limits: Limits | None, isolate_network: bool,
+                  students: Iterable[str] | None, progress: bool, progress_text: str | None,
+                  progress_unit: str, gradebook_wait: float) -> Summary:
+    patiently(lambda: course.require_in_gradebook(assignment), gradebook_wait)
     limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
     isolation = Isolation.detect(isolate_network)
     clean_partial_folders(course, assignment)
@@ -99,7 +120,7 @@ def grade(
         summary.grades = read_grades(course, assignment, summary.skipped)
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
-        snapshot = _snapshot_gradebook(course, Path(tmp))
+        snapshot = patiently(lambda: _snapshot_gradebook(course, Path(tmp)), gradebook_wait)
         if isolation.bubblewrap:
             isolation = replace(isolation, font_cache=prepare_font_cache(Path(tmp) / "matplotlib"))
         tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolation) for s, f, _ in pending}
@@ -113,7 +134,7 @@ def grade(
                     summary.not_graded[student] = first_line(outcome)
                     summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({first_line(outcome)})")
                 else:
-                    writer.record(outcome, prints[student])
+                    patiently(lambda: writer.record(outcome, prints[student]), gradebook_wait)
                     summary.graded.append(student)
                     summary.lines.extend(_summary_lines(outcome, zero_flagged))
                 bar.update()
@@ -153,7 +174,7 @@ def _snapshot_gradebook(course: Course, tmp: Path) -> str:
 
 @contextlib.contextmanager
 def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> Iterator[Iterator[tuple[str, Any]]]:
-    """Start every task on a process pool or a dask cluster; yield (student, Outcome or exception) as they finish."""
+    """Start every task on worker processes or a dask cluster; yield (student, Outcome or exception) as they finish."""
     if scheduler:
         from distributed import Client, as_completed
 
@@ -163,16 +184,38 @@ def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> 
             yield ((futures[f].student, _result(f)) for f in as_completed(futures))
         return
     size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    with cf.ProcessPoolExecutor(max_workers=size, mp_context=_process_context()) as pool:
-        futures = {pool.submit(execute_submission, t): t for t in tasks}
+    context = _process_context()
+    threads = cf.ThreadPoolExecutor(max_workers=size, thread_name_prefix="grading")
+    try:
+        futures = {threads.submit(execute_alone, t, context): t for t in tasks}
         yield ((futures[f].student, _result(f)) for f in cf.as_completed(futures))
+    finally:  # stopped early (an error, Ctrl-C): submissions not yet started are not started
+        threads.shutdown(cancel_futures=True)
+
+
+def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> Outcome:
+    """Run one task in a worker process of its own, so a worker that dies costs only this submission.
+
+    A death is retried once in a fresh process, then reported as WorkerDied. The worker dies with
+    the grader (see `lifetime`), and its kernel with it.
+    """
+    for _ in range(2):
+        try:
+            with cf.ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=die_with,
+                                        initargs=(os.getpid(),)) as pool:
+                return pool.submit(execute_submission, task).result()
+        except BrokenProcessPool:
+            continue
+    raise WorkerDied("its worker process died twice (does the notebook kill its kernel's parent?)")
+
+
+class WorkerDied(Exception):
+    """The process grading a submission ended without an answer, on every try."""
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """fork while we are single-threaded (workers start at once, nbgrader already imported);
-    otherwise a forkserver, since forking a threaded process can copy a held lock."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    """A forkserver with our modules preloaded: workers start fast, and none is forked from a
+    threaded process (which can copy a held lock)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.grading"])
     return context

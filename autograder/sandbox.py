@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import json
 import os
 import resource
 import subprocess
@@ -39,6 +38,8 @@ from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Config
 
 from . import bubblewrap, cgroup
+from .lifetime import die_with_parent
+from .output_budget import OutputBudget
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -174,19 +175,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.file_size_limit:
             resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        die_with_parent()
         if self.isolate_network and not self.sandboxed:
             _unshare_network()
 
 
-class LimitedExecute(Execute):
-    """nbgrader's Execute with a whole-notebook time budget and an output byte budget."""
+class LimitedExecute(OutputBudget, Execute):
+    """nbgrader's Execute with a whole-notebook time budget and an output byte budget (`OutputBudget`)."""
 
     notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)
-    output_limit = Integer(1024**2, help="bytes of output kept per cell").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
         self._deadline = float("inf")  # set when the first cell starts: startup has its own timeout
-        self._output_cell, self._output_bytes, self._cut_streams = -1, 0, set()
         self.timeout_func = self._cell_timeout
         return super().preprocess(nb, resources, km=km)
 
@@ -201,24 +201,6 @@ class LimitedExecute(Execute):
             cell.outputs = [_error_output("NotebookTimeout", f"not run: the notebook used its {self.notebook_timeout:.0f} s budget")]
             return cell, resources
         return super().preprocess_cell(cell, resources, index)
-
-    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
-        """Keep each cell's output under the byte budget; a stream past it keeps its head and a note."""
-        if cell_index != self._output_cell:
-            self._output_cell, self._output_bytes, self._cut_streams = cell_index, 0, set()
-        content = msg["content"]
-        if msg["msg_type"] in ("error", "execute_result"):
-            return super().output(outs, msg, display_id, cell_index)
-        room = self.output_limit - self._output_bytes
-        size = len(json.dumps(content, default=str))
-        self._output_bytes += size
-        if size <= room:
-            return super().output(outs, msg, display_id, cell_index)
-        if msg["msg_type"] != "stream" or content.get("name") in self._cut_streams:
-            return None
-        self._cut_streams.add(content.get("name"))
-        text = content.get("text", "")[:max(room, 0)] + f"\n[output cut: this cell printed more than {self.output_limit} bytes]\n"
-        return super().output(outs, {**msg, "content": {**content, "text": text}}, display_id, cell_index)
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
