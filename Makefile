@@ -1,4 +1,5 @@
-# Two commands for a fresh machine: `make lab` (learn) and `make test` (check everything).
+# Two commands for a fresh machine: `make lab` (learn) and `make test` (check everything);
+# `make instructor` sets up an instructor's environment (answer key and `autograder` command).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,22 +9,29 @@ RUN    := PATH="$(abspath $(BIN)):$$PATH"
 # Jupyter refuses to start as root (containers, CI) unless told it may.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test chromium clean
+.PHONY: lab test instructor chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall whenever pyproject.toml changes.
-$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reinstall whenever a pyproject.toml changes. A learner's environment holds the learner's
+# distribution only (learner/: widgets and test-cell helpers, no answers); an instructor's both.
+$(VENV)/.installed-lab: learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]"
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev,gpu]"
+$(VENV)/.installed-instructor: pyproject.toml learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]" -e .
 	touch $@ $(VENV)/.installed-lab
+
+$(VENV)/.installed-dev: pyproject.toml learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]" -e ".[dev,gpu]"
+	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-instructor
 
 lab: $(VENV)/.installed-lab
 	cd course && $(RUN) jupyter lab $(AS_ROOT) $(FIRST_NOTEBOOK)
+
+instructor: $(VENV)/.installed-instructor
 
 test: $(VENV)/.installed-dev chromium
 	$(RUN) python -m pytest

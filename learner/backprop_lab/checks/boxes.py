@@ -182,6 +182,8 @@ CHAIN_BACKWARD_MISTAKES: Mistakes = {
     "each box got the original d_out instead of the result of the box after it": _first_box_gets_d_out,
 }
 
+RETURNED_FORWARD = "returned the chain's output (the forward pass) instead of its derivative"
+
 RUN_BACKWARDS = "the wrong order: boxes[0] must get x first, and each later box the output of the one before"
 
 
@@ -213,21 +215,22 @@ def check_chain_forward(chain_forward: Callable, boxes: Sequence[type], x: float
 
 def check_chain_backward(
     chain_backward: Callable, boxes: Sequence[type], x: float, d_out: float = 1.0, *, expected: float,
-    also_wrong: Mapping[str, float] | None = None,
+    forward: float | None = None,
 ) -> None:
     """Visible-test check: chain_backward(boxes, x, d_out=d_out) on one fixed chain.
 
-    `also_wrong` maps a mistake to the value it gives here (the chain's output, say, written in the cell).
+    `forward`, the chain's output here (written in the cell), names an answer that returned it.
     """
-    ignored_d_out = "d_out is ignored: the backward pass must start from d_out, not from 1 (a missing `* d_out`)"
     mistakes = {
         "the wrong order on the forward pass: " + RUN_BACKWARDS.removeprefix("the wrong order: "):
             _run_backwards(chain_backward, expected),
         **CHAIN_BACKWARD_MISTAKES,
-        **{mistake: (lambda *args, value=value, **kwargs: value) for mistake, value in (also_wrong or {}).items()},
     }
     if d_out != 0:
-        mistakes[ignored_d_out] = lambda *args, **kwargs: expected / d_out
+        mistakes["d_out is ignored: the backward pass must start from d_out, not from 1 (a missing `* d_out`)"] = (
+            lambda *args, **kwargs: expected / d_out)
+    if forward is not None:
+        mistakes[RETURNED_FORWARD] = lambda *args, **kwargs: forward
     check_call(
         chain_backward, (boxes, x), {"d_out": d_out}, expected=expected, rtol=BOX_RTOL, atol=BOX_ATOL,
         mistakes=mistakes, what=_chain_text("chain_backward", boxes, x, d_out),
