@@ -155,9 +155,9 @@ def _relative_error_mistakes(expected: float) -> Mistakes:
     """The catalogue, plus the mistakes that only change the expected answer's sign or its zero case."""
 
     def no_floor(a: float, b: float) -> float:
-        if a == b == 0:
-            raise ZeroDivisionError("0 / max(0, 0)")
-        return expected
+        if max(abs(a), abs(b)) >= 1e-12:
+            raise NoVerdict("the floor only matters for numbers below 1e-12")
+        return abs(a - b) / max(abs(a), abs(b))  # ZeroDivisionError when both are 0
 
     return {
         **RELATIVE_ERROR_MISTAKES,
