@@ -9,6 +9,7 @@ arrays; those that would need a correct unbroadcast or sum backward are read off
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -182,37 +183,49 @@ def _sum_mistakes(expected: Any) -> Mistakes:
 
 USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
 
-# Per operation: its mistake models given the expected answer, advice when it raises, advice when no model fits.
-OPERATIONS: Mapping[str, tuple[Callable[[Any], Mistakes], str, str]] = {
-    "exp": (lambda expected: EXP_MISTAKES, "", ""),
-    "log": (lambda expected: LOG_MISTAKES, "", ""),
-    "relu": (lambda expected: RELU_MISTAKES, "", ""),
-    "unbroadcast": (_unbroadcast_mistakes, "", ""),
-    "add": (lambda expected: ADD_MISTAKES, "", USES_UNBROADCAST),
-    "mul": (lambda expected: MUL_MISTAKES, "", USES_UNBROADCAST),
-    "matmul": (lambda expected: MATMUL_MISTAKES, MATMUL_SHAPE_HINT, ""),
-    "sum": (_sum_mistakes, "", ""),
+@dataclass(frozen=True)
+class BackwardChecks:
+    """How one backward is judged: its mistake models (given the expected answer) and its advice."""
+
+    mistakes: Callable[[Any], Mistakes]
+    error_hint: str = ""  # shown when the learner's backward raises
+    unmatched_hint: str = ""  # shown when no mistake model matches
+
+
+def _fixed(mistakes: Mistakes) -> Callable[[Any], Mistakes]:
+    return lambda expected: mistakes
+
+
+BACKWARDS: Mapping[str, BackwardChecks] = {
+    "exp": BackwardChecks(_fixed(EXP_MISTAKES)),
+    "log": BackwardChecks(_fixed(LOG_MISTAKES)),
+    "relu": BackwardChecks(_fixed(RELU_MISTAKES)),
+    "unbroadcast": BackwardChecks(_unbroadcast_mistakes),
+    "add": BackwardChecks(_fixed(ADD_MISTAKES), unmatched_hint=USES_UNBROADCAST),
+    "mul": BackwardChecks(_fixed(MUL_MISTAKES), unmatched_hint=USES_UNBROADCAST),
+    "matmul": BackwardChecks(_fixed(MATMUL_MISTAKES), error_hint=MATMUL_SHAPE_HINT),
+    "sum": BackwardChecks(_sum_mistakes),
 }
 
 
 def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object], expected: object,
                    what: str = "") -> None:
     """Assert the learner's backward for `op` gives `expected` on `args`; name the mistake if not."""
-    if op not in OPERATIONS:
-        raise ValueError(f"no checks for operation {op!r}; known: {sorted(OPERATIONS)}")
-    mistakes_for, error_hint, unmatched_hint = OPERATIONS[op]
+    if op not in BACKWARDS:
+        raise ValueError(f"no checks for operation {op!r}; known: {sorted(BACKWARDS)}")
+    checks = BACKWARDS[op]
     if isinstance(expected, list):
         expected = tuple(expected)
     got = run_quietly(learner, *args)
     if got.error is None and _same(got.value, expected):
         return
-    models = {name: run_quietly(model, *args) for name, model in mistakes_for(expected).items()}
+    models = {name: run_quietly(model, *args) for name, model in checks.mistakes(expected).items()}
     right = Outcome(value=expected)
     likely = [name for name, model in models.items()
               if not isinstance(model.error, NoVerdict) and not _same_outcome(model, right) and _same_outcome(got, model)]
-    hint = error_hint if got.error is not None else _shape_hint(got.value, expected)
+    hint = checks.error_hint if got.error is not None else _shape_hint(got.value, expected)
     if not likely and not hint:
-        hint = unmatched_hint
+        hint = checks.unmatched_hint
     what = what or _describe(getattr(learner, "__name__", op), args)
     raise AssertionError(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
 

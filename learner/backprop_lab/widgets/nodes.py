@@ -71,7 +71,7 @@ def _labels(nodes: list) -> list[str]:
     return labels[::-1]
 
 
-def _root_first(root: Any) -> list:
+def _root_first(root: Any, reader: str) -> list:
     """The nodes `root` depends on, root first and each before its inputs, read off a table of how many
     nodes use each one (a node is placed once all its users are); ValueError if the graph loops."""
     users: dict[int, int] = {id(root): 0}
@@ -80,6 +80,7 @@ def _root_first(root: Any) -> list:
         for parent in stack.pop().parents:
             users[id(parent)] = users.get(id(parent), 0) + 1
             if id(parent) not in nodes:
+                _require_attributes(parent, reader)
                 nodes[id(parent)] = parent
                 stack.append(parent)
     placed, ready = [], [root] if users[id(root)] == 0 else []
@@ -99,14 +100,12 @@ def read_graph(root: Any, reader: str) -> NodeGraph:
     """Check every node reachable from `root` and index them; `reader` names the widget in errors."""
     _require_attributes(root, reader)
     try:
-        order = _root_first(root)
+        order = _root_first(root, reader)
     except ValueError as err:
         raise ValueError(
             f"{reader} needs an acyclic graph, and this one loops back on itself ({err}); "
             "make each node only from nodes built before it"
         ) from None
-    for node in order:
-        _require_attributes(node, reader)
     index = {id(node): i for i, node in enumerate(order)}
     parents = [tuple(index[id(p)] for p in node.parents) for node in order]
     return NodeGraph(nodes=order, parents=parents, labels=_labels(order))
