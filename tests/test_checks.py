@@ -207,7 +207,7 @@ def test_on_a_linear_function_the_step_is_not_blamed() -> None:
 
     with pytest.raises(AssertionError) as caught:
         check_difference(wrong_arg, area, 3.0, 5.0, arg=1, epsilon=1e-3, expected=3.0)
-    assert "Likely mistake: the answer is the same for arg=0" in str(caught.value)
+    assert "Likely mistake: wrong arg: the answer is the same as for arg=0" in str(caught.value)
     assert "ignored" not in str(caught.value)
 
 
@@ -228,8 +228,8 @@ VISIBLE_NAMES = {
     "returned the difference": "without dividing by 2ε",
     "`/ 2 * epsilon`": "`/ 2 * epsilon` divides by 2",
     "sign flipped": "sign flipped",
-    "wrong arg": "the answer is the same for arg=0",
-    "moved every input": "the answer is the same for arg=0",
+    "wrong arg": "wrong arg: the answer is the same as for arg=0",
+    "moved every input": "wrong arg: the answer is the same as for arg=0",
 }
 
 

@@ -134,7 +134,7 @@ def check_backward_against(learner: Callable[..., Any], op: str, seed: int) -> N
     """Compare the learner's backward for `op` with the reference on seeded random inputs."""
     spec = _operation(op)
     for args in spec.cases(seeded_rng(seed)):
-        check_backward(learner, op, args, spec.reference(*args))
+        check_backward(learner, op, args, spec.reference(*args), sum_back=_reference_unbroadcast)
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------

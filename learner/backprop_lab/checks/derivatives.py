@@ -71,7 +71,7 @@ def _own_mistakes(learner: DifferenceRule, uses_default_epsilon: bool) -> Mistak
         return _rerun(learner, f, *vals, arg=arg, epsilon=10 * epsilon)
 
     mistakes = {
-        "the answer is the same for arg=0: move only vals[arg], not vals[0] nor every input": same_for_every_arg,
+        "wrong arg: the answer is the same as for arg=0; move only vals[arg], not vals[0] nor every input": same_for_every_arg,
         "the `epsilon` argument is ignored: the answer stays the same when ε changes (a step fixed inside the "
         "function?)": same_for_every_epsilon,
     }

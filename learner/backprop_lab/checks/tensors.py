@@ -75,35 +75,49 @@ def _both(rule: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> Callab
     return lambda grad, a, b: rule(np.asarray(grad), np.asarray(a), np.asarray(b))
 
 
-def _unstretched(rule: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> Callable[..., tuple]:
-    """A model for inputs of grad's own shape; broadcast inputs would need summing back first, so no verdict."""
+SumBack = Callable[[Any, tuple], Any]
+"""unbroadcast(grad, shape): a broadcast gradient summed back to an input's shape."""
+
+
+def _summed_back(rule: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple], sum_back: SumBack | None
+                 ) -> Callable[..., tuple]:
+    """A model for a two-input backward whose pieces `sum_back` returns to the inputs' shapes.
+
+    Without `sum_back`, or when it fails, only inputs of grad's own shape get a verdict.
+    """
 
     def model(grad: Any, a: Any, b: Any) -> tuple:
-        if not np.shape(grad) == np.shape(a) == np.shape(b):
-            raise NoVerdict("broadcast inputs")
-        return _both(rule)(grad, a, b)
+        left, right = _both(rule)(grad, a, b)
+        if np.shape(grad) == np.shape(a) == np.shape(b):
+            return left, right
+        if sum_back is None:
+            raise NoVerdict("broadcast inputs, and no unbroadcast to sum them back with")
+        try:
+            return sum_back(left, np.shape(a)), sum_back(right, np.shape(b))
+        except Exception as error:  # the learner's unbroadcast, unfinished or wrong
+            raise NoVerdict("the unbroadcast given fails here") from error
 
     return model
 
 
-def _stretched_axes(grad: np.ndarray, shape: tuple) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The axes broadcasting added in front of `shape`, and those where `shape` has a 1 that grad fills."""
-    added = grad.ndim - len(shape)
-    return tuple(range(added)), tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[added + i] != 1)
+def _trailing(grad: Any, shape: tuple) -> tuple[int, ...]:
+    """The last len(shape) sizes of grad: where the input's own axes line up after broadcasting."""
+    sizes = np.shape(grad)
+    return sizes[len(sizes) - len(shape):]
 
 
-def _unbroadcast_mistakes(expected: Any) -> Mistakes:
+def _unbroadcast_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
     """Wrong ways of summing grad back to `shape`, each read off the right answer (or grad) directly."""
 
     def averaged(grad, shape):
         return np.asarray(expected) * np.size(expected) / np.size(grad)
 
-    def leading_only(grad, shape):
-        return np.sum(grad, axis=_stretched_axes(np.asarray(grad), shape)[0])
+    def leading_only(grad, shape):  # the added axes folded into one and summed, nothing more
+        return np.sum(np.reshape(grad, (-1, *_trailing(grad, shape))), axis=0)
 
-    def no_keepdims(grad, shape):
-        ones = _stretched_axes(np.asarray(grad), shape)[1]
-        return np.reshape(expected, [n for i, n in enumerate(shape) if i not in ones])
+    def no_keepdims(grad, shape):  # the right sums, with the size-1 axes that grad filled dropped
+        kept = [n for n, full in zip(shape, _trailing(grad, shape)) if n != 1 or full == 1]
+        return np.reshape(expected, kept)
 
     return {
         "the gradient was returned unchanged: an input that broadcasting stretched must get the sum of its copies' "
@@ -121,13 +135,14 @@ BROADCAST_NOT_UNDONE = ("the gradient was not summed back to each input's shape:
 
 ADD_MISTAKES: Mistakes = {BROADCAST_NOT_UNDONE: lambda grad, a, b: (grad, grad)}
 
-MUL_MISTAKES: Mistakes = {
-    "each input got its own value instead of the other's: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a":
-        _unstretched(lambda g, a, b: (g * a, g * b)),
-    "grad was left out: the chain rule multiplies the incoming gradient by the local one, grad * b":
-        _unstretched(lambda g, a, b: (np.ones_like(g) * b, np.ones_like(g) * a)),
-    BROADCAST_NOT_UNDONE: _both(lambda g, a, b: (g * b, g * a)),
-}
+def _mul_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
+    return {
+        "each input got its own value instead of the other's: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a":
+            _summed_back(lambda g, a, b: (g * a, g * b), sum_back),
+        "grad was left out: the chain rule multiplies the incoming gradient by the local one, grad * b":
+            _summed_back(lambda g, a, b: (np.ones_like(g) * b, np.ones_like(g) * a), sum_back),
+        BROADCAST_NOT_UNDONE: _both(lambda g, a, b: (g * b, g * a)),
+    }
 
 MATMUL_MISTAKES: Mistakes = {
     "transposes swapped or left out: ∂L/∂a = grad @ b.T and ∂L/∂b = a.T @ grad":
@@ -168,7 +183,7 @@ RELU_MISTAKES: Mistakes = {
 }
 
 
-def _sum_mistakes(expected: Any) -> Mistakes:
+def _sum_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
     return {
         "the summed axes were not put back before broadcasting: reshape grad with a 1 where each summed axis was "
         "(or use keepdims), or broadcasting lines it up along the wrong axis":
@@ -187,13 +202,13 @@ USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix
 class BackwardChecks:
     """How one backward is judged: its mistake models (given the expected answer) and its advice."""
 
-    mistakes: Callable[[Any], Mistakes]
+    mistakes: Callable[[Any, SumBack | None], Mistakes]  # given the expected answer and an unbroadcast
     error_hint: str = ""  # shown when the learner's backward raises
     unmatched_hint: str = ""  # shown when no mistake model matches
 
 
-def _fixed(mistakes: Mistakes) -> Callable[[Any], Mistakes]:
-    return lambda expected: mistakes
+def _fixed(mistakes: Mistakes) -> Callable[[Any, SumBack | None], Mistakes]:
+    return lambda expected, sum_back: mistakes
 
 
 BACKWARDS: Mapping[str, BackwardChecks] = {
@@ -202,15 +217,19 @@ BACKWARDS: Mapping[str, BackwardChecks] = {
     "relu": BackwardChecks(_fixed(RELU_MISTAKES)),
     "unbroadcast": BackwardChecks(_unbroadcast_mistakes),
     "add": BackwardChecks(_fixed(ADD_MISTAKES), unmatched_hint=USES_UNBROADCAST),
-    "mul": BackwardChecks(_fixed(MUL_MISTAKES), unmatched_hint=USES_UNBROADCAST),
+    "mul": BackwardChecks(_mul_mistakes, unmatched_hint=USES_UNBROADCAST),
     "matmul": BackwardChecks(_fixed(MATMUL_MISTAKES), error_hint=MATMUL_SHAPE_HINT),
     "sum": BackwardChecks(_sum_mistakes),
 }
 
 
 def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object], expected: object,
-                   what: str = "") -> None:
-    """Assert the learner's backward for `op` gives `expected` on `args`; name the mistake if not."""
+                   what: str = "", sum_back: SumBack | None = None) -> None:
+    """Assert the learner's backward for `op` gives `expected` on `args`; name the mistake if not.
+
+    `sum_back`, an unbroadcast (the learner's own, in a visible cell), lets the mistakes of a
+    two-input backward be named on broadcast inputs too.
+    """
     if op not in BACKWARDS:
         raise ValueError(f"no checks for operation {op!r}; known: {sorted(BACKWARDS)}")
     checks = BACKWARDS[op]
@@ -219,7 +238,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     got = run_quietly(learner, *args)
     if got.error is None and _same(got.value, expected):
         return
-    models = {name: run_quietly(model, *args) for name, model in checks.mistakes(expected).items()}
+    models = {name: run_quietly(model, *args) for name, model in checks.mistakes(expected, sum_back).items()}
     right = Outcome(value=expected)
     likely = [name for name, model in models.items()
               if not isinstance(model.error, NoVerdict) and not _same_outcome(model, right) and _same_outcome(got, model)]
