@@ -92,7 +92,7 @@ def _root_first(root: Any, reader: str) -> list:
             if users[id(parent)] == 0:
                 ready.append(parent)
     if len(placed) != len(nodes):
-        raise ValueError(f"{len(nodes) - len(placed)} nodes lie on a loop")
+        raise ValueError(f"a loop holds up {len(nodes) - len(placed)} of its {len(nodes)} nodes")
     return placed
 
 
