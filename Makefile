@@ -1,4 +1,5 @@
-# Two commands for a fresh machine: `make lab` (learn) and `make test` (check everything).
+# Two commands for a fresh machine: `make lab` (learn) and `make test` (check everything);
+# `make instructor` sets up an instructor's environment (answer key and `autograder` command).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,20 +11,25 @@ LAB_OPTIONS ?=
 # As if the venv were activated: nbgrader runs helper programs (alembic) found on PATH.
 RUN    := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: lab workspace test chromium bubblewrap clean
+.PHONY: lab workspace test instructor chromium bubblewrap clean
 
 $(BIN)/python:
 	@echo "First run: making $(VENV) and installing JupyterLab, nbgrader and the course into it (about 4 minutes)..."
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall whenever pyproject.toml changes.
-$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reinstall whenever a pyproject.toml changes. A learner's environment holds the learner's
+# distribution only (learner/: widgets and test-cell helpers, no answers); an instructor's both.
+$(VENV)/.installed-lab: learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]"
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev,gpu]"
+$(VENV)/.installed-instructor: pyproject.toml learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]" -e .
 	touch $@ $(VENV)/.installed-lab
+
+$(VENV)/.installed-dev: pyproject.toml learner/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e "learner[lab]" -e ".[dev,gpu]"
+	touch $@ $(VENV)/.installed-lab $(VENV)/.installed-instructor
 
 # JupyterLab over the whole repository, opening the learner's copy of notebook 01.
 lab: $(VENV)/.installed-lab workspace
@@ -32,6 +38,9 @@ lab: $(VENV)/.installed-lab workspace
 # Copy into $(WORKSPACE)/ each released notebook it lacks; never overwrites, never deletes.
 workspace:
 	@$(PYTHON) scripts/workspace.py --release $(RELEASE) --into $(WORKSPACE)
+
+# The instructor's side too (solutions, autograder): one line in the instructor's guide.
+instructor: $(VENV)/.installed-instructor
 
 test: $(VENV)/.installed-dev chromium bubblewrap
 	$(RUN) python -m pytest

@@ -1,3 +1,3 @@
-"""Instructor tooling for Backprop Lab, and `autograder.checks`, the helpers that test cells call."""
+"""Instructor tooling for Backprop Lab: the `autograder` command, and `autograder.checks`, the helpers hidden tests call."""
 
 __version__ = "0.1.0"

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum
 
-PROTECTED_MODULES = {"numpy", "math", "cmath", "builtins", "autograder", "solutions", "random", "operator"}
+PROTECTED_MODULES = {
+    "numpy", "math", "cmath", "builtins", "autograder", "solutions", "backprop_lab", "random", "operator",
+}
 REFERENCE_MODULES = {"solutions", "autograder"}
+# The learner package: any cell may import it (a widget to look at one's own graph, a visible check
+# re-run), but an answer built from it is not the learner's own, so answer cells may not.
+LEARNER_PACKAGE = "backprop_lab"
 PATH_CALLS = {"open", "Path", "PurePath", "PosixPath", "WindowsPath"}
 FILE_MODULES = {"os", "shutil", "pathlib", "subprocess", "io", "glob", "tempfile"}
 FILE_ACTIONS = {
@@ -88,6 +93,7 @@ def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Findin
     """Findings in the code the learner wrote: every code cell not given verbatim in the release."""
     given = {c.source.strip() for c in release.cells if c.cell_type == "code"}
     helpers = _test_helper_names(release)
+    answers = _answer_names(release)
     aliases = _module_aliases(submitted) | _module_aliases(release)
     findings: list[Finding] = []
     for cell in submitted.cells:
@@ -98,7 +104,8 @@ def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Findin
             tree = ast.parse(_without_magics(cell.source))
         except SyntaxError:
             continue
-        for kind, message in _CodeChecker(aliases, helpers).run(tree):
+        is_answer = cell.metadata.get("nbgrader", {}).get("solution", False) or bool(_bound_names(tree) & answers)
+        for kind, message in _CodeChecker(aliases, helpers, is_answer).run(tree):
             findings.append(Finding(kind, f"{where}: {message}"))
     return list(dict.fromkeys(findings))
 
@@ -148,6 +155,30 @@ def _test_helper_names(release: NotebookNode) -> set[str]:
     return names
 
 
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Names a cell binds at its top level: functions, classes and assigned names."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def _answer_names(release: NotebookNode) -> set[str]:
+    """Names the answer cells bind (the functions and classes a learner writes): a cell binding one is an answer."""
+    names = set()
+    for cell in release.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            try:
+                names |= _bound_names(ast.parse(_without_magics(cell.source)))
+            except SyntaxError:
+                continue
+    return names
+
+
 def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
@@ -161,9 +192,10 @@ def _dotted(node: ast.AST) -> str:
 class _CodeChecker(ast.NodeVisitor):
     """Walks one answer cell and collects (kind, message) pairs."""
 
-    def __init__(self, aliases: dict[str, str], helpers: set[str]) -> None:
+    def __init__(self, aliases: dict[str, str], helpers: set[str], is_answer: bool) -> None:
         self.aliases = aliases
         self.helpers = helpers
+        self.is_answer = is_answer
         self.found: list[tuple[str, str]] = []
         self.depth = 0  # 0 at the top of the cell: only there does a rebinding reach the tests
 
@@ -175,15 +207,24 @@ class _CodeChecker(ast.NodeVisitor):
         root = _root_name(node)
         return root is not None and (root in self.aliases or root in {"__builtins__", "sys"})
 
+    def _forbidden(self, module: str) -> str:
+        """Why importing `module` here is flagged, or '' when it is allowed."""
+        root = module.split(".")[0]
+        if root in REFERENCE_MODULES:
+            return "imports"
+        if root == LEARNER_PACKAGE and self.is_answer:
+            return "an answer cell imports"
+        return ""
+
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name.split(".")[0] in REFERENCE_MODULES:
-                self.found.append(("imports-reference", f"imports {alias.name}"))
+            if why := self._forbidden(alias.name):
+                self.found.append(("imports-reference", f"{why} {alias.name}"))
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if (node.module or "").split(".")[0] in REFERENCE_MODULES:
-            self.found.append(("imports-reference", f"imports from {node.module}"))
+        if why := self._forbidden(node.module or ""):
+            self.found.append(("imports-reference", f"{why} from {node.module}"))
         self.generic_visit(node)
 
     def _check_target(self, target: ast.AST) -> None:
@@ -236,8 +277,8 @@ class _CodeChecker(ast.NodeVisitor):
             self.found.append(("patches", f"patches through {func}({_dotted(node.args[0])}, ...)"))
         if func in {"__import__", "importlib.import_module"} and node.args:
             target = node.args[0]
-            if isinstance(target, ast.Constant) and str(target.value).split(".")[0] in REFERENCE_MODULES:
-                self.found.append(("imports-reference", f"imports {target.value} through {func}"))
+            if isinstance(target, ast.Constant) and (why := self._forbidden(str(target.value))):
+                self.found.append(("imports-reference", f"{why} {target.value} through {func}"))
         root = _root_name(node.func)
         if last in PATH_CALLS or root in FILE_MODULES:
             self._check_file_access(func, node, root in FILE_MODULES and last in FILE_ACTIONS)

@@ -1,4 +1,4 @@
-"""Backprop Lab's reference solutions: what the hidden tests compare with and the widgets draw."""
+"""Backprop Lab's reference solutions: the answer key the hidden tests compare with (instructors only)."""
 
 from . import boxes
 from .graph import backpropagate, topological_sort

@@ -36,6 +36,10 @@ def test_ordinary_answers_are_not_flagged(release, square: str) -> None:
 @pytest.mark.parametrize("square, message", [
     ("from autograder.checks import *\ndef square(x): return x * x", "square: imports from autograder.checks"),
     ("__import__('solutions')\ndef square(x): return x * x", "square: imports solutions through __import__"),
+    ("from backprop_lab.widgets.nodes import read_graph\ndef square(x): return x * x",
+     "square: an answer cell imports from backprop_lab.widgets.nodes"),
+    ("import backprop_lab.checks.compare as c\nc.is_close = lambda *a, **k: True\ndef square(x): return x * x",
+     "square: patches c.is_close"),
     ("import builtins\nbuiltins.abs = lambda v: 0\ndef square(x): return x * x", "square: patches builtins.abs"),
     ("setattr(math, 'isclose', lambda *a: True)\ndef square(x): return x * x",
      "square: patches through setattr(math, ...)"),
@@ -48,6 +52,15 @@ def test_ordinary_answers_are_not_flagged(release, square: str) -> None:
 ])
 def test_tampering_is_flagged_with_a_reason(release, square: str, message: str) -> None:
     assert message in findings_for(release, square)
+
+
+def test_a_cell_of_its_own_may_show_a_widget_but_not_redefine_an_answer_with_the_learner_package(release) -> None:
+    """A learner may add a cell to draw or check their own work; an added cell that rebinds an answer may not import it."""
+    nb = copy.deepcopy(release)
+    shown = nbformat.v4.new_code_cell("from backprop_lab.widgets import GraphView\nview = GraphView")
+    redefined = nbformat.v4.new_code_cell("import backprop_lab\nsquare = backprop_lab")
+    nb.cells += [shown, redefined]
+    assert [f.message for f in check_notebook(nb, release)] == ["an added cell: an answer cell imports backprop_lab"]
 
 
 def test_another_assignment_shares_no_graded_cell(release) -> None:

@@ -23,8 +23,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 SHARED_PREFIX = Path(sys.prefix)
-# What postBuild needs from the repository: the project and the Binder files.
-REPO_PARTS = ["pyproject.toml", "README.md", "environment.yml", "binder", "solutions", "autograder"]
+# What postBuild needs from the repository: the learner's distribution and the Binder files. Not the
+# instructor's (pyproject.toml, solutions, autograder): a learner's environment must build without them.
+REPO_PARTS = ["learner", "binder", "course"]
 NBGRADER = "@jupyter/nbgrader"
 KEPT_PLUGIN = f"{NBGRADER}:validate-assignment"
 KEPT_SERVER_EXTENSION = "nbgrader.server_extensions.validate_assignment"
@@ -36,7 +37,7 @@ from jupyter_core.paths import jupyter_config_path, jupyter_path
 from jupyter_server.extension.config import ExtensionConfigManager
 from jupyterlab.commands import get_app_dir
 from jupyterlab_server.config import get_page_config
-import solutions
+import backprop_lab
 
 settings = os.path.join(get_app_dir(), "settings")
 page = get_page_config(jupyter_path("labextensions"), settings)
@@ -50,7 +51,7 @@ print(json.dumps({
     "locked": switched_on(page.get("lockedExtensions", [])),
     "servers": servers,
     "settings": settings,
-    "solutions": solutions.__file__,
+    "learner": backprop_lab.__file__,
 }))
 """
 
@@ -182,8 +183,8 @@ def test_overrides_name_real_jupyterlab_settings() -> None:
             jsonschema.validate(value, properties[key])
 
 
-def test_postbuild_installs_the_project_editable(postbuild: dict) -> None:
-    assert Path(postbuild["solutions"]).is_relative_to(postbuild["repo"])
+def test_postbuild_installs_the_learner_package_editable(postbuild: dict) -> None:
+    assert Path(postbuild["learner"]).is_relative_to(postbuild["repo"])
 
 
 def test_postbuild_disables_exactly_the_instructor_plugins(postbuild: dict) -> None:

@@ -1,4 +1,6 @@
-"""autograder.checks: accepts every correct answer in any numeric form, and names each known mistake."""
+"""The checks of notebook 01, and the machinery they share: every correct answer in any numeric form passes,
+and each known mistake is named, by the visible checks (backprop_lab.checks, no answer key) and the
+hidden ones (autograder.checks, against the reference)."""
 
 from __future__ import annotations
 
@@ -15,13 +17,16 @@ from autograder.checks import (
     FORWARD_DIFFERENCE_MISTAKES,
     ORDER_OF_ACCURACY_MISTAKES,
     RELATIVE_ERROR_MISTAKES,
+    check_difference_against,
+    check_order_of_accuracy_against,
+    check_relative_error_against,
+)
+from backprop_lab.checks import (
     as_numbers,
     check_call,
     check_difference,
-    check_difference_against,
-    check_order_of_accuracy_against,
+    check_order_of_accuracy,
     check_relative_error,
-    check_relative_error_against,
     check_value,
     is_close,
 )
@@ -232,4 +237,59 @@ def test_on_a_linear_function_the_step_is_not_blamed() -> None:
 
     with pytest.raises(AssertionError) as caught:
         check_difference(wrong_arg, area, 3.0, 5.0, arg=1, epsilon=1e-3, expected=3.0)
-    assert "Likely mistake: wrong arg" in str(caught.value) and "ignored" not in str(caught.value)
+    assert "Likely mistake: wrong arg: the answer is the same as for arg=0" in str(caught.value)
+    assert "ignored" not in str(caught.value)
+
+
+def cube(x):
+    return x**3
+
+
+def area(width, height):
+    return width * height
+
+
+# Each mistake of the hidden catalogue, made by a learner, and what the visible check of the notebook
+# (numbers written in the cell, and the learner's own forward_difference) calls it.
+VISIBLE_NAMES = {
+    "forward difference": "forward difference (f(x + ε) − f(x)) / ε instead of the central",
+    "backward difference": "backward difference (f(x) − f(x − ε)) / ε instead of the central",
+    "divided by ε instead of 2ε": "divided by ε instead of 2ε",
+    "returned the difference": "without dividing by 2ε",
+    "`/ 2 * epsilon`": "`/ 2 * epsilon` divides by 2",
+    "sign flipped": "sign flipped",
+    "wrong arg": "wrong arg: the answer is the same as for arg=0",
+    "moved every input": "wrong arg: the answer is the same as for arg=0",
+}
+
+
+@pytest.mark.parametrize(("start", "named"), VISIBLE_NAMES.items(), ids=list(VISIBLE_NAMES))
+def test_the_visible_check_names_each_difference_mistake_without_the_answer_key(start: str, named: str) -> None:
+    (model,) = [m for name, m in CENTRAL_DIFFERENCE_MISTAKES.items() if name.startswith(start)]
+    with pytest.raises(AssertionError) as caught:
+        # As the notebook's visible cell: cube, then area (where only arg can go wrong).
+        others = {"forward": solutions.forward_difference, "backward": 11.994001}
+        check_difference(model, cube, 2.0, epsilon=1e-3, expected=12.000001, others=others)
+        check_difference(model, area, 3.0, 5.0, arg=1, epsilon=1e-3, expected=3.0, others=others)
+    assert named in str(caught.value)
+
+
+def test_the_visible_check_names_a_fixed_step_and_a_tiny_default_step() -> None:
+    def fixed_step(f, *vals, arg=0, epsilon=1e-6):
+        return solutions.central_difference(f, *vals, arg=arg, epsilon=1e-2)
+
+    def tiny_default(f, *vals, arg=0, epsilon=1e-13):
+        return solutions.central_difference(f, *vals, arg=arg, epsilon=epsilon)
+
+    with pytest.raises(AssertionError, match="`epsilon` argument is ignored"):
+        check_difference(fixed_step, cube, 2.0, epsilon=1e-3, expected=12.000001)
+    with pytest.raises(AssertionError, match="ε too small: your default epsilon=1e-13"):
+        check_difference(tiny_default, math.sin, 3.0, expected=math.cos(3.0), rtol=1e-8)
+
+
+@pytest.mark.parametrize(("name", "model"), [(n, m) for n, m in ORDER_OF_ACCURACY_MISTAKES.items()
+                                             if not n.startswith("no logarithms")], ids=lambda v: str(v)[:50])
+def test_the_visible_check_names_each_order_of_accuracy_mistake_from_p_alone(name: str, model) -> None:
+    with pytest.raises(AssertionError) as caught:
+        check_order_of_accuracy(model, [0.1, 0.01, 0.001], [0.03, 0.0003, 0.000003], expected=2.0)
+    assert name in str(caught.value)

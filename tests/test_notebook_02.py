@@ -11,13 +11,8 @@ from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
 
-from autograder.checks import (
-    check_box,
-    check_box_against,
-    check_chain_backward,
-    check_chain_backward_against,
-    check_chain_forward_against,
-)
+from autograder.checks import check_box_against, check_chain_backward_against, check_chain_forward_against
+from backprop_lab.checks import check_box, check_chain_backward
 from solutions import boxes
 
 # --- The checks themselves -----------------------------------------------------------------------

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.checks import check_box_against, check_h_backward, check_h_backward_against
+from autograder.checks import check_box_against, check_h_backward_against
+from backprop_lab.checks import check_h_backward
 from solutions import boxes
 
 # --- The checks themselves -----------------------------------------------------------------------

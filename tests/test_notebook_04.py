@@ -10,8 +10,9 @@ import random
 from hypothesis import assume, given, settings, strategies as st
 import pytest
 
-from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against, check_topological_order
-from autograder.checks.graphs import reachable
+from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against
+from backprop_lab.checks import check_topological_order
+from backprop_lab.checks.graphs import reachable
 from course_grading import nbgrader_meta, source_notebook
 import nbformat
 from solutions import Scalar, topological_sort as solutions_topological_sort

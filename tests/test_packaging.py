@@ -1,8 +1,9 @@
-"""pyproject.toml, environment.yml and binder/environment.yml must install the same packages.
+"""The two distributions and the conda files that install them must name the same packages.
 
-pip reads the first, `conda env create` the second and mybinder.org the third; a dependency
-added to one and forgotten in another breaks only the users of that route, so the three are
-compared here, name and version range alike. The README, which tells people how to install
+The learner's distribution (learner/pyproject.toml, with its `lab` extra) and mybinder.org's
+binder/environment.yml describe a learner's environment; the instructor's (pyproject.toml) and
+environment.yml an instructor's. A dependency added to one and forgotten in its twin breaks only
+the users of that route, so each pair is compared here, name and version range alike. The README, which tells people how to install
 and run the distribution, is checked against its `autograder` command too.
 """
 
@@ -22,8 +23,22 @@ CONDA_FILES = ["environment.yml", "binder/environment.yml"]
 CONDA_TOOLING = {"python", "pip"}
 
 
-def pyproject() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+LEARNER = "backprop-lab"
+
+
+def pyproject(relative: str = "pyproject.toml") -> dict:
+    return tomllib.loads((ROOT / relative).read_text())
+
+
+def learner_requirements() -> set[str]:
+    project = pyproject("learner/pyproject.toml")["project"]
+    return {normalized(dep) for dep in project["dependencies"] + project["optional-dependencies"]["lab"]}
+
+
+def instructor_requirements() -> set[str]:
+    """The instructor's dependencies other than the learner's distribution, which pip installs from learner/."""
+    deps = pyproject()["project"]["dependencies"]
+    return {normalized(dep) for dep in deps if canonicalize_name(Requirement(dep).name) != LEARNER}
 
 
 def normalized(spec: str) -> str:
@@ -52,14 +67,30 @@ def pip_section(relative: str) -> list[str]:
     return [line for section in sections for line in section]
 
 
-def test_pyproject_dependencies_are_distinct_packages() -> None:
-    names = [Requirement(dep).name for dep in pyproject()["project"]["dependencies"]]
+@pytest.mark.parametrize("relative", ["pyproject.toml", "learner/pyproject.toml"])
+def test_pyproject_dependencies_are_distinct_packages(relative: str) -> None:
+    names = [Requirement(dep).name for dep in pyproject(relative)["project"]["dependencies"]]
     assert len({canonicalize_name(name) for name in names}) == len(names), names
 
 
-@pytest.mark.parametrize("relative", CONDA_FILES)
-def test_conda_environment_names_exactly_the_pyproject_dependencies(relative: str) -> None:
-    wanted = {normalized(dep) for dep in pyproject()["project"]["dependencies"]}
+def test_instructor_distribution_depends_on_this_learner_distribution() -> None:
+    learner = pyproject("learner/pyproject.toml")["project"]
+    wanted = f"{learner['name']}=={learner['version']}"
+    assert wanted in pyproject()["project"]["dependencies"]
+    assert pyproject()["project"]["name"] != learner["name"]
+
+
+def test_learner_distribution_holds_only_the_learner_package() -> None:
+    assert pyproject("learner/pyproject.toml")["tool"]["setuptools"]["packages"]["find"]["include"] == ["backprop_lab*"]
+    assert not any(name.startswith("backprop_lab") for name in
+                   pyproject()["tool"]["setuptools"]["packages"]["find"]["include"])
+
+
+@pytest.mark.parametrize("relative, requirements", [
+    ("environment.yml", instructor_requirements), ("binder/environment.yml", learner_requirements),
+])
+def test_conda_environment_names_exactly_the_pyproject_dependencies(relative: str, requirements) -> None:
+    wanted = requirements()
     found = conda_requirements(relative)
     assert found == wanted, (
         f"{relative} and pyproject.toml disagree. Missing from {relative}: "
@@ -73,6 +104,7 @@ def test_conda_environment_pins_a_python_the_project_supports(relative: str) -> 
     pins = [dep for dep in conda_entries(relative) if dep.startswith("python")]
     assert pins == ["python=3.11"], f"{relative} should pin exactly 'python=3.11', found {pins}"
     assert "3.11" in SpecifierSet(pyproject()["project"]["requires-python"])
+    assert "3.11" in SpecifierSet(pyproject("learner/pyproject.toml")["project"]["requires-python"])
     assert "pip" in conda_entries(relative), f"{relative} needs pip to install the project"
 
 
@@ -81,8 +113,8 @@ def test_conda_environment_uses_conda_forge_only(relative: str) -> None:
     assert conda_file(relative)["channels"] == ["conda-forge"]
 
 
-def test_root_environment_installs_the_project_itself() -> None:
-    assert pip_section("environment.yml") == ["-e ."]
+def test_root_environment_installs_both_distributions_from_the_checkout() -> None:
+    assert pip_section("environment.yml") == ["-e learner", "-e ."]
 
 
 def test_binder_environment_leaves_the_project_to_postbuild() -> None:

@@ -1,4 +1,4 @@
-"""solutions.widgets without a browser: what each widget shows, step by step, and its errors."""
+"""backprop_lab.widgets without a browser: what each widget shows, step by step, and its errors."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import given, settings, strategies as st
 
 from solutions import Scalar, backpropagate, order_of_accuracy
 from solutions.boxes import Mul, Sine, Square
-from solutions.widgets import BoxChainView, BroadcastView, EpsilonExplorer, GraphView, TopoSortStepper
-from solutions.widgets.broadcast import broadcast_result, summed_axes
-from solutions.widgets.nodes import read_graph
-from solutions.widgets.topo_stepper import ALGORITHMS
+from backprop_lab.widgets import BoxChainView, BroadcastView, EpsilonExplorer, GraphView, TopoSortStepper
+from backprop_lab.widgets.broadcast import broadcast_result, summed_axes
+from backprop_lab.widgets.nodes import read_graph
+from backprop_lab.widgets.topo_stepper import ALGORITHMS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 FINAL_LINE = re.compile(r"^  (.+): value (\S+), grad (\S+) \(final\)$", re.MULTILINE)

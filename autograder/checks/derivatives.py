@@ -1,9 +1,9 @@
-"""Checks for notebook 01: difference quotients, relative error, and the order of accuracy.
+"""Hidden-test checks for notebook 01: difference quotients, relative error, and the order of accuracy.
 
-Each answer gets two checks: `check_<answer>(learner, ..., expected=...)` for the visible test cells
-(a fixed example with its number written in the cell) and `check_<answer>_against(learner, reference,
-seed=...)` for the hidden ones (the reference on seeded random inputs). Both name the likely mistake
-by running the mistake models below on the same inputs.
+`check_<answer>_against(learner, reference, seed=...)` compares with the reference on seeded random
+inputs and names the likely mistake by running the mistake models below, some of which are other
+cells' answers (the forward difference is a mistaken central one), so they stay on the instructor's side.
+The visible checks, `backprop_lab.checks.check_<answer>`, name mistakes without them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import math
 
 import numpy as np
 
-from .compare import Case, Mistakes, NoVerdict, check_against, check_call, is_close, run_quietly, seeded_rng
+from backprop_lab.checks.compare import Mistakes, NoVerdict, check_call, is_close, run_quietly
+from backprop_lab.checks.derivatives import RELATIVE_ERROR_MISTAKES as VISIBLE_RELATIVE_ERROR_MISTAKES
+from backprop_lab.checks.derivatives import DifferenceRule, default_epsilon, signature_hint
 
-DifferenceRule = Callable[..., float]
-"""A numerical derivative with the course's signature: rule(f, *vals, arg=0, epsilon=1e-6) -> ∂f/∂vals[arg]."""
+from .compare import Case, check_against, seeded_rng
+
 
 
 # --- Mistake models: the difference quotients learners write by accident -----------------------
@@ -92,7 +94,7 @@ def _rule_mistakes(learner: DifferenceRule, rule: str, uses_default_epsilon: boo
         return outcome.value
 
     mistakes["the `epsilon` argument is ignored: the answer stays the same when ε changes (a step fixed inside the function?)"] = other_step
-    default = _default_epsilon(learner)
+    default = default_epsilon(learner)
     if uses_default_epsilon and default is not None and default < 1e-8:
 
         def tiny_step(f, *vals, arg=0, epsilon=1e-6):
@@ -100,39 +102,6 @@ def _rule_mistakes(learner: DifferenceRule, rule: str, uses_default_epsilon: boo
 
         mistakes[f"ε too small: your default epsilon={default!r} lets round-off in f(x ± ε) swamp the difference; use 1e-6"] = tiny_step
     return mistakes
-
-
-def _default_epsilon(learner: Callable[..., object]) -> float | None:
-    try:
-        parameter = inspect.signature(learner).parameters.get("epsilon")
-    except (TypeError, ValueError):
-        return None
-    if parameter is None or not isinstance(parameter.default, (int, float)):
-        return None
-    return float(parameter.default)
-
-
-def _signature_hint(learner: Callable[..., object]) -> dict[type[BaseException], str]:
-    name = getattr(learner, "__name__", "rule")
-    return {TypeError: f"Keep the signature {name}(f, *vals, arg=0, epsilon=1e-6): f's inputs come in as *vals."}
-
-
-def check_difference(
-    learner: DifferenceRule,
-    f: Callable[..., float],
-    *vals: float,
-    expected: float,
-    rule: str = "central",
-    rtol: float = 1e-9,
-    **options: float,
-) -> None:
-    """Visible-test check of a difference rule ("central" or "forward") on one fixed example."""
-    __tracebackhide__ = True  # IPython (and pytest) show the test cell and the message, not these frames
-    mistakes = _rule_mistakes(learner, rule, uses_default_epsilon="epsilon" not in options)
-    check_call(
-        learner, (f, *vals), options, expected=expected, rtol=rtol, mistakes=mistakes,
-        error_hints=_signature_hint(learner),
-    )
 
 
 # --- The functions hidden tests differentiate: smooth where the random points fall ---------------
@@ -169,7 +138,7 @@ def check_difference_against(
 ) -> None:
     """Hidden-test check: the learner's rule equals the reference on seeded inputs, and on the default ε."""
     __tracebackhide__ = True
-    hints = _signature_hint(learner)
+    hints = signature_hint(learner)
     mistakes = _rule_mistakes(learner, rule, uses_default_epsilon=False)
     check_against(learner, reference, _difference_cases(seed), rtol=1e-8, mistakes=mistakes, error_hints=hints)
     x = round(float(seeded_rng(seed).uniform(0.5, 2.0)), 3)
@@ -182,22 +151,10 @@ def check_difference_against(
 # --- Relative error ------------------------------------------------------------------------------
 
 RELATIVE_ERROR_MISTAKES: Mistakes = {
+    **VISIBLE_RELATIVE_ERROR_MISTAKES,
     "no floor in the denominator: |a − b| / max(|a|, |b|) divides by zero when both are zero": lambda a, b: abs(a - b) / max(abs(a), abs(b)),
-    "absolute error |a − b|, not divided by the size of the numbers": lambda a, b: abs(a - b),
-    "divided by |b| only: the answer changes when a and b swap places": lambda a, b: abs(a - b) / max(abs(b), 1e-12),
-    "divided by |a| only: the answer changes when a and b swap places": lambda a, b: abs(a - b) / max(abs(a), 1e-12),
     "no absolute value in the numerator: (a − b) / ... is negative when a < b": lambda a, b: (a - b) / max(abs(a), abs(b), 1e-12),
-    "divided by |a| + |b| instead of max(|a|, |b|)": lambda a, b: abs(a - b) / max(abs(a) + abs(b), 1e-12),
-    "a floor of 1 in the denominator turns it into the absolute error for small numbers; use a tiny floor like 1e-12": lambda a, b: abs(a - b) / max(abs(a), abs(b), 1.0),
 }
-
-
-def check_relative_error(
-    learner: Callable[[float, float], float], a: float, b: float, *, expected: float, atol: float = 0.0
-) -> None:
-    """Visible-test check of relative_error(a, b) on one fixed pair."""
-    __tracebackhide__ = True
-    check_call(learner, (a, b), expected=expected, rtol=1e-9, atol=atol, mistakes=RELATIVE_ERROR_MISTAKES)
 
 
 def check_relative_error_against(
@@ -233,22 +190,6 @@ ORDER_OF_ACCURACY_MISTAKES: Mistakes = {
     "mixed log bases: the natural log of the errors but log10 of ε": lambda eps, err: _slope(_logs(eps, 10), _logs(err)),
     "log(error) / log(ε) at one point ignores the constant C in error ≈ C·ε^p; use the slope between points": lambda eps, err: math.log(err[-1]) / math.log(eps[-1]),
 }
-
-
-def check_order_of_accuracy(
-    learner: Callable[[Sequence[float], Sequence[float]], float],
-    epsilons: Sequence[float],
-    errors: Sequence[float],
-    *,
-    expected: float,
-    atol: float = 0.02,
-) -> None:
-    """Visible-test check of order_of_accuracy on one fixed set of measurements."""
-    __tracebackhide__ = True
-    check_call(
-        learner, (list(epsilons), list(errors)), expected=expected, atol=atol, rtol=0.0,
-        mistakes=ORDER_OF_ACCURACY_MISTAKES, what=f"order_of_accuracy(epsilons={list(epsilons)}, errors={list(errors)})",
-    )
 
 
 def _rounded(value: float) -> float:

@@ -1,134 +1,34 @@
-"""Checks for notebook 04: topological order of a computation graph, and backpropagation over it.
+"""Hidden-test checks for notebook 04: topological sort on tricky graphs, and backpropagation over them.
 
-A topological order is checked by its property (every node once, the root first, each node before
-its inputs), never against one list, so depth-first search and Kahn's method both pass. Gradients
-are compared with the reference `Scalar` built from the same recipe, and a wrong answer is named by
-running known-wrong versions of `backpropagate` (mistake models) on the same graph.
+Orders are judged by `backprop_lab.checks.check_topological_order` (the property, not one list).
+Gradients are compared with the reference `Scalar` built from the same recipe, and a wrong answer is
+named by running known-wrong versions of `backpropagate` (mistake models, walking the reference
+order) on the same graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import gc
 from typing import Any
 
-from .compare import failure_message, format_answer, is_close, run_quietly, Outcome, seeded_rng
+from backprop_lab.checks.compare import Outcome, failure_message, format_answer, is_close, run_quietly
+from backprop_lab.checks.graphs import (
+    GRADIENT_MISTAKES,
+    call_or_fail,
+    check_topological_order,
+    error_message,
+    node_label,
+    reachable,
+)
+
+from .compare import seeded_rng
 
 NodeClass = Callable[[float], Any]
 """A node class built from a number, with + - * and `.parents` (the learner's Scalar or the reference)."""
 
 DEEP_CHAIN = 100_000
-
-GRADIENT_MISTAKES = {
-    "overwritten": "a gradient was overwritten instead of summed: a node used twice (a + a, or by two "
-                   "nodes) must add up every contribution, `total[p] = total.get(p, 0) + ...`",
-    "order": "nodes visited in the wrong order (inputs first?): walk topological_sort(root) from the "
-             "front, so each node's gradient is complete before it is passed on",
-    "d_out": "d_out was ignored: the root's gradient starts at d_out, not at 1",
-    "local": "the local derivative was left out: multiply the node's gradient by node.local_grads[i] "
-             "before sending it to parents[i]",
-    "one_path": "only one path was counted (a gradient overwritten instead of summed?): a node reached "
-                "along two paths gets the sum of both",
-    "pushed_grad": "the pass pushed each node's .grad, which still held the previous call's total: keep "
-                   "this pass's gradients in a dictionary and add them to .grad, so that calling twice "
-                   "gives exactly twice the gradient",
-    "reset": "the pass reset .grad instead of adding to it: gradients accumulate over calls until "
-             "zero_grad()",
-}
-
-
-# --- Reading graphs without recursion -----------------------------------------------------------
-
-def _label(node: Any) -> str:
-    """How a message names a node: its name or else its operation, then what else is known."""
-    name = getattr(node, "name", None)
-    op = getattr(node, "op", "") or "input"
-    value = getattr(node, "value", None)
-    details = ([op] if name else []) + ([f"value {value:.4g}"] if isinstance(value, float) else [])
-    head = repr(name) if name else f"a {op!r} node"
-    return f"{head} ({', '.join(details)})" if details else head
-
-
-def reachable(root: Any) -> list:
-    """Every node `root` depends on, root included, in no particular order (iterative)."""
-    seen, stack, found = {id(root)}, [root], []
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        for parent in node.parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return found
-
-
-def _order_problem(order: list, root: Any, nodes: list) -> str | None:
-    """What makes `order` not a topological order of root's graph (`nodes`), or None when it is one."""
-    wanted = {id(n) for n in nodes}
-    position: dict[int, int] = {}
-    for i, node in enumerate(order):
-        if id(node) not in wanted:
-            return (f"the list holds {_label(node)}, which the root does not depend on (or which is not a "
-                    "node at all): list only the nodes reached through .parents")
-        if id(node) in position:
-            count = sum(1 for other in order if other is node)
-            return (f"{_label(node)} appears {count} times (more than once): keep a set of the nodes already "
-                    "seen, or a node reached along two paths (a + a, a diamond) is listed again")
-        position[id(node)] = i
-    missing = [n for n in nodes if id(n) not in position]
-    if missing:
-        return (f"{len(missing)} of the {len(nodes)} nodes are missing, e.g. {_label(missing[0])}: every node "
-                "the root depends on must be listed, inputs included")
-    if order[0] is not root:
-        if order[-1] is root and _order_problem(order[::-1], root, nodes) is None:
-            return "the list runs inputs first and ends with the root: reverse it (`return order[::-1]`)"
-        return f"the list starts with {_label(order[0])}; it must start with the root"
-    for node in order:
-        for parent in node.parents:
-            if position[id(parent)] < position[id(node)]:
-                return (f"{_label(parent)} is listed before {_label(node)}, which uses it. Every node must come "
-                        "after all the nodes that use it; listing a node as soon as it is first reached "
-                        "(breadth-first, or depth-first before its parents are done) breaks this when a node "
-                        "is reached by a short path and a long one, as in x + 3·x")
-    return None
-
-
-def check_topological_order(order: object, root: Any, what: str = "") -> None:
-    """Assert that `order` lists every node of root's graph once, root first, each before its parents."""
-    nodes = reachable(root)
-    what = what or f"topological_sort(root) for a graph of {len(nodes)} nodes"
-    if order is None:
-        problem = "the function returned None; did you forget `return`?"
-    elif not isinstance(order, Iterable) or isinstance(order, (str, bytes)):
-        problem = f"expected a list of nodes, got a {type(order).__name__}"
-    else:
-        order = list(order)
-        problem = "the list is empty; it must hold at least the root" if not order else _order_problem(order, root, nodes)
-    if problem:
-        raise AssertionError(
-            f"{what}\n  expected: a list of all the nodes, root first, each before its inputs\n"
-            f"  Problem: {problem}."
-        )
-
-
-def _error_message(what: str, error: BaseException) -> str:
-    if isinstance(error, NotImplementedError):
-        advice = "Not written yet: replace `raise NotImplementedError()` with your code."
-    elif isinstance(error, RecursionError):
-        advice = ("Likely mistake: recursion. Python stops at about 1000 nested calls; keep your own stack "
-                  "(a list of (node, iterator over its parents) pairs) in a while loop, or use Kahn's method.")
-    else:
-        advice = "Your function raised this error; read the message above it for the line."
-    return f"{what}\n  got: an error: {type(error).__name__}: {error}\n  {advice}"
-
-
-def _call(learner: Callable[..., object], *args: object, what: str) -> object:
-    outcome = run_quietly(learner, *args)
-    if outcome.error is not None:
-        raise AssertionError(_error_message(what, outcome.error)) from outcome.error
-    return outcome.value
-
 
 # --- Graphs to test on ----------------------------------------------------------------------------
 
@@ -195,11 +95,11 @@ def check_topological_sort_against(learner: Callable[[Any], object], node: NodeC
                    build(random_recipe(rng), foreign)[-1]))
     for name, root in graphs:
         what = f"topological_sort on {name}"
-        check_topological_order(_call(learner, root, what=what), root, what)
+        check_topological_order(call_or_fail(learner, root, what=what), root, what)
     with _collector_paused():
         root = _chain(node, DEEP_CHAIN)
         what = f"topological_sort on a chain {DEEP_CHAIN:,} nodes deep"
-        check_topological_order(_call(learner, root, what=what), root, what)
+        check_topological_order(call_or_fail(learner, root, what=what), root, what)
 
 
 @contextmanager
@@ -216,16 +116,6 @@ def _collector_paused() -> Iterator[None]:
 
 
 # --- Gradients ------------------------------------------------------------------------------------
-
-def check_gradient(got: object, expected: float, what: str,
-                   mistakes: Mapping[str, float | Sequence[float]] | None = None, rtol: float = 1e-9) -> None:
-    """Assert one gradient; `mistakes` maps a mistake to the value (or values) it would give here."""
-    if is_close(got, expected, rtol, 1e-12):
-        return
-    likely = [name for name, values in (mistakes or {}).items()
-              if any(is_close(got, v, 1e-6, 1e-12) for v in (values if isinstance(values, Sequence) else [values]))]
-    raise AssertionError(failure_message(what, expected, Outcome(value=got), likely))
-
 
 def _order(root: Any) -> list:
     from solutions import topological_sort  # the reference order, used only by the mistake models
@@ -299,7 +189,7 @@ def _compare_gradients(learner: Callable[..., object], recipe: Recipe, node: Nod
     if got.error is None and is_close(got.value, expected, 1e-9, 1e-12):
         return
     if got.error is not None:
-        raise AssertionError(_error_message(what, got.error)) from got.error
+        raise AssertionError(error_message(what, got.error)) from got.error
     models = {name: _run(model, recipe, node, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
     likely = [name for name, model in models.items()
               if model.error is None and not is_close(model.value, expected, 1e-9, 1e-12)
@@ -328,16 +218,16 @@ def check_backpropagate_against(learner: Callable[..., object], node: NodeClass,
 
 def _check_zero_grad(learner: Callable[..., object], recipe: Recipe, node: NodeClass, reference: NodeClass) -> None:
     nodes = build(recipe, node)
-    _call(learner, nodes[-1], 1.0, what="backpropagate before zero_grad")
-    _call(nodes[-1].zero_grad, what="root.zero_grad() (it walks your topological_sort)")
+    call_or_fail(learner, nodes[-1], 1.0, what="backpropagate before zero_grad")
+    call_or_fail(nodes[-1].zero_grad, what="root.zero_grad() (it walks your topological_sort)")
     left = [n for n in reachable(nodes[-1]) if n.grad != 0.0]
     if left:
-        raise AssertionError(f"after root.zero_grad(), {_label(left[0])} still has grad {format_answer(left[0].grad)}: "
+        raise AssertionError(f"after root.zero_grad(), {node_label(left[0])} still has grad {format_answer(left[0].grad)}: "
                              "zero_grad resets every node topological_sort(root) lists; check that your sort lists "
                              "every node")
     ref_nodes = build(recipe, reference)
     ref_nodes[-1].backward(1.0)
-    _call(learner, nodes[-1], 1.0, what="backpropagate after zero_grad")
+    call_or_fail(learner, nodes[-1], 1.0, what="backpropagate after zero_grad")
     expected, got = _gradients(ref_nodes), _gradients(nodes)
     if not is_close(got, expected, 1e-9, 1e-12):
         raise AssertionError("backpropagate after zero_grad should give the one-call gradients again\n"

@@ -1,129 +1,23 @@
-"""Checks for notebook 05: the backward functions of tensor operations, unbroadcast, and a gradient check.
+"""Hidden-test checks for notebook 05: tensor backward functions, unbroadcast, and a gradient check.
 
-`check_backward(learner, op, args, expected)` serves the visible test cells (a fixed example with its
-answer written in the cell); `check_backward_against(learner, op, seed)` the hidden ones (the
-reference, `solutions.array_boxes`, on seeded random shapes, broadcasting included). A wrong
-answer is named by running the mistake models of that operation on the same arrays.
+`check_backward_against(learner, op, seed)` runs the reference, `solutions.array_boxes`, on seeded
+random shapes (broadcasting included) and hands each case to `backprop_lab.checks.check_backward`,
+which names the mistake. `check_tensor_grad_check_against` judges the learner's gradient check on
+functions whose backward is right or deliberately wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .compare import Mistakes, Outcome, failure_message, run_quietly, seeded_rng
+from backprop_lab.checks.tensors import CORRECT_BELOW, check_backward, check_grad_check, check_inputs_unchanged
 
-RTOL, ATOL = 1e-9, 1e-12
-CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
+from .compare import seeded_rng
 
-
-# --- Comparing arrays and tuples of arrays -------------------------------------------------------
-
-def _same(got: object, expected: object) -> bool:
-    """Equal shapes and values within tolerance; a tuple must match a tuple (or list) of as many."""
-    if isinstance(expected, tuple):
-        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
-                and all(_same(g, e) for g, e in zip(got, expected)))
-    if got is None or isinstance(got, (tuple, list, str)):
-        return False
-    try:
-        got_array = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return got_array.shape == np.shape(expected) and bool(np.allclose(got_array, expected, rtol=RTOL, atol=ATOL))
-
-
-def _same_outcome(got: Outcome, model: Outcome) -> bool:
-    if got.error is not None or model.error is not None:
-        return got.error is not None and model.error is not None and type(got.error) is type(model.error)
-    return _same(got.value, model.value)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, tuple):
-        return "(" + ",\n            ".join(_show(v) for v in value) + ")"
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"{value!r:.80} (a {type(value).__name__}, not an array)"
-    text = np.array2string(array, precision=4, threshold=24, separator=", ").replace("\n", " ")
-    return f"shape {array.shape}: {text}"
-
-
-def _describe(name: str, args: Sequence[object]) -> str:
-    shown = [f"array{tuple(np.shape(a))}" if isinstance(a, np.ndarray) else repr(a) for a in args]
-    return f"{name}({', '.join(shown)})"
-
-
-def _shape_hint(got: object, expected: object) -> str:
-    shapes = lambda v: [tuple(np.shape(x)) for x in v] if isinstance(v, (tuple, list)) else [tuple(np.shape(v))]
-    try:
-        if shapes(got) != shapes(expected):
-            return ("Shapes differ: a gradient has the shape of the array it belongs to "
-                    f"(expected {', '.join(map(str, shapes(expected)))}).")
-    except (TypeError, ValueError):
-        pass
-    return ""
-
-
-# --- Mistake models ------------------------------------------------------------------------------
-
-def _unbroadcast(grad: np.ndarray, shape: tuple, *, keep: bool = True, stretched_too: bool = True,
-                 reduce: Callable = np.sum) -> np.ndarray:
-    """Sum (or `reduce`) grad back to shape; the flags switch off one of the two steps' details."""
-    added = grad.ndim - len(shape)
-    if added > 0:
-        grad = reduce(grad, axis=tuple(range(added)))
-    if stretched_too:
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-        if axes:
-            grad = reduce(grad, axis=axes, keepdims=keep)
-    return grad
-
-
-def _both(rule: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> Callable[..., tuple]:
-    return lambda grad, a, b: rule(np.asarray(grad), np.asarray(a), np.asarray(b))
-
-
-UNBROADCAST_MISTAKES: Mistakes = {
-    "the gradient was returned unchanged: an input that broadcasting stretched must get the sum of its copies' gradients":
-        lambda grad, shape: grad,
-    "averaged instead of summed: every copy of a broadcast entry passes back its full gradient, so add them up":
-        lambda grad, shape: _unbroadcast(grad, shape, reduce=np.mean),
-    "only the leading axes that broadcasting added were summed; also sum the axes where the input has size 1 "
-    "(with keepdims=True)":
-        lambda grad, shape: _unbroadcast(grad, shape, stretched_too=False),
-    "the size-1 axes were summed without keepdims=True, so they vanished from the shape":
-        lambda grad, shape: _unbroadcast(grad, shape, keep=False),
-}
-
-BROADCAST_NOT_UNDONE = ("the gradient was not summed back to each input's shape: pass it through "
-                        "unbroadcast(grad, a.shape) (broadcasting not summed back)")
-
-ADD_MISTAKES: Mistakes = {BROADCAST_NOT_UNDONE: lambda grad, a, b: (grad, grad)}
-
-MUL_MISTAKES: Mistakes = {
-    "each input got its own value instead of the other's: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a":
-        _both(lambda g, a, b: (_unbroadcast(g * a, a.shape), _unbroadcast(g * b, b.shape))),
-    "grad was left out: the chain rule multiplies the incoming gradient by the local one, grad * b":
-        _both(lambda g, a, b: (_unbroadcast(np.ones_like(g) * b, a.shape), _unbroadcast(np.ones_like(g) * a, b.shape))),
-    BROADCAST_NOT_UNDONE: _both(lambda g, a, b: (g * b, g * a)),
-}
-
-MATMUL_MISTAKES: Mistakes = {
-    "transposes swapped or left out: ∂L/∂a = grad @ b.T and ∂L/∂b = a.T @ grad":
-        _both(lambda g, a, b: (g @ b, a @ g)),
-    "factors in the wrong order (matrix products do not commute): grad @ b.T, not b.T @ grad":
-        _both(lambda g, a, b: (b.T @ g, g @ a.T)),
-    "the two gradients swapped: the first belongs to a (grad @ b.T), the second to b (a.T @ grad)":
-        _both(lambda g, a, b: (a.T @ g, g @ b.T)),
-}
-
-MATMUL_SHAPE_HINT = ("grad has the shape of a @ b, (n, m); the gradient of a must have a's shape (n, k) and "
-                     "that of b b's shape (k, m): only grad @ b.T and a.T @ grad fit.")
 
 
 def _axes(a: np.ndarray, axis: Any) -> tuple[int, ...]:
@@ -136,44 +30,6 @@ def _sum_backward(grad: Any, a: Any, axis: Any = None, keepdims: bool = False) -
     from solutions.array_boxes import Sum
 
     return Sum(np.asarray(a), _axes(np.asarray(a), axis), keepdims).backward(np.asarray(grad))
-
-
-SUM_MISTAKES: Mistakes = {
-    "the summed axes were not put back before broadcasting: reshape grad with a 1 where each summed axis was "
-    "(or use keepdims), or broadcasting lines it up along the wrong axis":
-        lambda grad, a, axis=None, keepdims=False: np.broadcast_to(grad, np.shape(a)),
-    "divided by the number of entries summed: that is mean's backward; a sum passes its gradient on unchanged":
-        lambda grad, a, axis=None, keepdims=False: _sum_backward(grad, a, axis, keepdims)
-        / (np.size(a) // max(np.size(grad), 1)),
-    "grad was returned as it is: every entry that went into the sum receives the sum's gradient, so the result "
-    "has the shape of a":
-        lambda grad, a, axis=None, keepdims=False: grad,
-}
-
-EXP_MISTAKES: Mistakes = {
-    "multiplied by a instead of by exp(a): the derivative of exp is exp itself, which is `out`":
-        lambda grad, a, out: grad * a,
-    "grad was left out: return grad * exp(a), not exp(a) alone": lambda grad, a, out: out,
-}
-
-LOG_MISTAKES: Mistakes = {
-    "multiplied by log(a), the output: the derivative of log(a) is 1/a, so return grad / a":
-        lambda grad, a, out: grad * out,
-    "multiplied by a instead of dividing by it: d log(a)/da = 1/a": lambda grad, a, out: grad * a,
-    "grad was left out: return grad / a, not 1 / a alone": lambda grad, a, out: 1.0 / a,
-}
-
-RELU_MISTAKES: Mistakes = {
-    "multiplied by relu's output instead of by its slope: the derivative is the mask (a > 0), 1 or 0, "
-    "so the gradient passes unchanged where a > 0 (mask on the output's values vs the input's sign)":
-        lambda grad, a, out: grad * out,
-    "multiplied by a instead of by the mask (a > 0)": lambda grad, a, out: grad * a,
-    "grad was left out: return grad where a > 0, not the 0/1 mask alone":
-        lambda grad, a, out: (np.asarray(a) > 0).astype(float),
-    "the mask is the wrong way round: relu passes the gradient where a > 0 and blocks it elsewhere":
-        lambda grad, a, out: np.where(np.asarray(a) > 0, 0.0, grad),
-    "the mask was taken from grad instead of from the input a": lambda grad, a, out: np.where(grad > 0, grad, 0.0),
-}
 
 
 # --- The reference and random inputs per operation -----------------------------------------------
@@ -245,34 +101,26 @@ def _with_out(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[Iterato
 
 @dataclass(frozen=True)
 class Operation:
-    """How to check one backward: its reference, its mistake models, and its random test inputs."""
+    """How to check one backward in hidden tests: its reference and its random test inputs."""
 
     reference: Callable[..., Any]
-    mistakes: Mistakes
     cases: Callable[[np.random.Generator], Iterator[tuple]]
-    error_hint: str = ""
-    unmatched_hint: str = ""
 
 
-def _unary(box: str, mistakes: Mistakes, forward: Callable, positive: bool = False) -> Operation:
-    return Operation(lambda grad, a, out: _box_backward(box, a, grad=grad), mistakes,
+def _unary(box: str, forward: Callable, positive: bool = False) -> Operation:
+    return Operation(lambda grad, a, out: _box_backward(box, a, grad=grad),
                      lambda rng: _with_out(forward)(_unary_cases(positive)(rng)))
 
 
-USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
-
 OPERATIONS: Mapping[str, Operation] = {
-    "exp": _unary("Exp", EXP_MISTAKES, np.exp),
-    "log": _unary("Log", LOG_MISTAKES, np.log, positive=True),
-    "relu": _unary("Relu", RELU_MISTAKES, lambda a: np.maximum(a, 0.0)),
-    "unbroadcast": Operation(_reference_unbroadcast, UNBROADCAST_MISTAKES, _unbroadcast_cases),
-    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), ADD_MISTAKES, _binary_cases,
-                     unmatched_hint=USES_UNBROADCAST),
-    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), MUL_MISTAKES, _binary_cases,
-                     unmatched_hint=USES_UNBROADCAST),
-    "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad), MATMUL_MISTAKES, _matmul_cases,
-                        MATMUL_SHAPE_HINT),
-    "sum": Operation(_sum_backward, SUM_MISTAKES, _sum_cases),
+    "exp": _unary("Exp", np.exp),
+    "log": _unary("Log", np.log, positive=True),
+    "relu": _unary("Relu", lambda a: np.maximum(a, 0.0)),
+    "unbroadcast": Operation(_reference_unbroadcast, _unbroadcast_cases),
+    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), _binary_cases),
+    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), _binary_cases),
+    "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad), _matmul_cases),
+    "sum": Operation(_sum_backward, _sum_cases),
 }
 
 
@@ -282,77 +130,14 @@ def _operation(op: str) -> Operation:
     return OPERATIONS[op]
 
 
-def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object], expected: object,
-                   what: str = "") -> None:
-    """Assert the learner's backward for `op` gives `expected` on `args`; name the mistake if not."""
-    spec = _operation(op)
-    if isinstance(expected, list):
-        expected = tuple(expected)
-    got = run_quietly(learner, *args)
-    if got.error is None and _same(got.value, expected):
-        return
-    models = {name: run_quietly(model, *args) for name, model in spec.mistakes.items()}
-    right = Outcome(value=expected)
-    likely = [name for name, model in models.items()
-              if not _same_outcome(model, right) and _same_outcome(got, model)]
-    hint = spec.error_hint if got.error is not None else _shape_hint(got.value, expected)
-    if not likely and not hint:
-        hint = spec.unmatched_hint
-    what = what or _describe(getattr(learner, "__name__", op), args)
-    raise AssertionError(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
-
-
 def check_backward_against(learner: Callable[..., Any], op: str, seed: int) -> None:
     """Compare the learner's backward for `op` with the reference on seeded random inputs."""
     spec = _operation(op)
     for args in spec.cases(seeded_rng(seed)):
-        check_backward(learner, op, args, spec.reference(*args))
+        check_backward(learner, op, args, spec.reference(*args), sum_back=_reference_unbroadcast)
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------
-
-def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str = "") -> None:
-    """A gradient check's result: below 1e-6 for a correct backward, above 1e-2 for a wrong one."""
-    try:
-        value = float(error)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{what}\n  expected: a number (the largest relative error)\n"
-                             f"  got:      {error!r:.80} (a {type(error).__name__})") from None
-    if correct and value < CORRECT_BELOW or not correct and value > WRONG_ABOVE:
-        return
-    if correct:
-        expected = f"an error below {CORRECT_BELOW:g} (this backward is correct)"
-        advice = hint or ("Likely mistake: a one-sided difference (f(x + ε) − f(x)) / ε instead of the central "
-                          "one, a wrong ε, an absolute instead of a relative error, or an analytic gradient "
-                          "read from the wrong place. (The check also runs your sum_backward: its tests must pass.)")
-    else:
-        expected = f"an error above {WRONG_ABOVE:g} (this backward is wrong)"
-        advice = hint or ("Likely mistake: the analytic gradient is compared with something computed the same "
-                          "way, rather than with a central difference of f.")
-    raise AssertionError(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
-
-
-def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensors: Any, correct: bool,
-                     what: str = "", hint: str = "") -> None:
-    """Run the learner's gradient check on f quietly and judge its verdict (see check_grad_check_verdict)."""
-    what = what or f"{getattr(learner, '__name__', 'tensor_grad_check')}({getattr(f, '__name__', 'f')}, ...)"
-    got = run_quietly(learner, f, *tensors)
-    if got.error is not None:
-        advice = ("Not written yet: replace `raise NotImplementedError()` with your code."
-                  if isinstance(got.error, NotImplementedError) else "Your check raised this error.")
-        raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
-                             ) from got.error
-    check_grad_check_verdict(got.value, correct, what, hint)
-
-
-def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
-    """The check must leave the caller's tensors as they were."""
-    if np.array_equal(np.asarray(array), before):
-        return
-    raise AssertionError(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
-                         "  Likely mistake: the inputs were left changed: a nudged entry was not put back "
-                         "exactly (save it and restore it, or work on copies of the arrays).")
-
 
 @dataclass(frozen=True)
 class GradCheckCase:

@@ -1,4 +1,4 @@
-"""Every widget of solutions.widgets, drawn and stepped by JupyterLab in Debian's chromium.
+"""Every widget of backprop_lab.widgets, drawn and stepped by JupyterLab in Debian's chromium.
 
 The demo notebook beside this file is copied to a temporary folder, opened in a lab served from
 there, and run with Run All Cells; then each widget must have drawn, and GraphView on h(x, y)
@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from solutions import Scalar, backpropagate
-from solutions.widgets.nodes import format_number
+from backprop_lab.widgets.nodes import format_number
 
 pytestmark = pytest.mark.browser
 

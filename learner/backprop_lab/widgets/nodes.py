@@ -7,8 +7,6 @@ from dataclasses import dataclass
 import math
 from typing import Any
 
-from ..graph import topological_sort
-
 REQUIRED_ATTRIBUTES = ("value", "grad", "parents", "op")
 
 
@@ -73,18 +71,41 @@ def _labels(nodes: list) -> list[str]:
     return labels[::-1]
 
 
+def _root_first(root: Any, reader: str) -> list:
+    """The nodes `root` depends on, root first and each before its inputs, read off a table of how many
+    nodes use each one (a node is placed once all its users are); ValueError if the graph loops."""
+    users: dict[int, int] = {id(root): 0}
+    nodes, stack = {id(root): root}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            users[id(parent)] = users.get(id(parent), 0) + 1
+            if id(parent) not in nodes:
+                _require_attributes(parent, reader)
+                nodes[id(parent)] = parent
+                stack.append(parent)
+    placed, ready = [], [root] if users[id(root)] == 0 else []
+    while ready:
+        node = ready.pop()
+        placed.append(node)
+        for parent in node.parents:
+            users[id(parent)] -= 1
+            if users[id(parent)] == 0:
+                ready.append(parent)
+    if len(placed) != len(nodes):
+        raise ValueError(f"a loop holds up {len(nodes) - len(placed)} of its {len(nodes)} nodes")
+    return placed
+
+
 def read_graph(root: Any, reader: str) -> NodeGraph:
     """Check every node reachable from `root` and index them; `reader` names the widget in errors."""
     _require_attributes(root, reader)
     try:
-        order = topological_sort(root)
+        order = _root_first(root, reader)
     except ValueError as err:
         raise ValueError(
             f"{reader} needs an acyclic graph, and this one loops back on itself ({err}); "
             "make each node only from nodes built before it"
         ) from None
-    for node in order:
-        _require_attributes(node, reader)
     index = {id(node): i for i, node in enumerate(order)}
     parents = [tuple(index[id(p)] for p in node.parents) for node in order]
     return NodeGraph(nodes=order, parents=parents, labels=_labels(order))

@@ -9,12 +9,27 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 import numpy as np
 
-from .. import central_difference, forward_difference
 from . import drawing as d
 from .nodes import format_number
 from .stepping import PictureView
 
 EPSILONS = np.logspace(-15, -1, 141)  # the grid the curves are drawn on, ten points a decade
+
+
+def _sweep(f: Callable[[float], float], x: float, epsilons) -> np.ndarray:
+    """The table the plot is drawn from: one row per ε, with the forward and the central estimate of f'(x).
+
+    A value of f that cannot be computed (log below 0, say) leaves NaN, a gap in the curve.
+    """
+    table = np.full((len(epsilons), 2), math.nan)
+    with np.errstate(all="ignore"):
+        for row, step in enumerate(epsilons):
+            try:
+                here, right, left = f(x), f(x + step), f(x - step)
+            except (ArithmeticError, ValueError):
+                continue
+            table[row] = (right - here) / step, (right - left) / (step + step)
+    return table
 
 
 def extrapolated_derivative(f: Callable[[float], float], x: float, step: float = 0.1,
@@ -27,11 +42,11 @@ def extrapolated_derivative(f: Callable[[float], float], x: float, step: float =
     step *= max(1.0, abs(x))
     if x != 0:
         step = min(step, abs(x) / 4)  # stay on x's side of 0, where log or sqrt are defined
-    previous = [central_difference(f, x, epsilon=step)]
+    previous = [_sweep(f, x, [step])[0, 1]]
     best, best_error = previous[0], math.inf
     for _ in range(1, levels):
         step /= shrink
-        row = [central_difference(f, x, epsilon=step)]
+        row = [_sweep(f, x, [step])[0, 1]]
         factor = shrink**2
         for j in range(1, len(previous) + 1):
             row.append((row[j - 1] * factor - previous[j - 1]) / (factor - 1))
@@ -71,22 +86,13 @@ class EpsilonExplorer(PictureView):
         self.exact = float(df(self.x)) if df is not None else extrapolated_derivative(f, self.x)
         self.exact_source = "df(x)" if df is not None else "Richardson extrapolation"
         self.epsilons = EPSILONS
-        self.forward_errors = np.array([self._error(forward_difference, e) for e in EPSILONS])
-        self.central_errors = np.array([self._error(central_difference, e) for e in EPSILONS])
+        self.forward_errors, self.central_errors = np.abs(_sweep(f, self.x, EPSILONS) - self.exact).T
         self._slider = widgets.FloatLogSlider(value=epsilon, base=10, min=-15, max=-1, step=0.1,
                                               description="ε", readout_format=".1e", continuous_update=False,
                                               layout=widgets.Layout(width="520px"))
         self._slider.observe(lambda _: self.redraw(), names="value")
         super().__init__([self._slider])
         self.redraw()
-
-    def _error(self, difference: Callable[..., float], epsilon: float) -> float:
-        """|estimate − f'(x)| at one ε; NaN (a gap in the curve) where f is undefined at x ± ε."""
-        try:
-            with np.errstate(all="ignore"):
-                return abs(difference(self.f, self.x, epsilon=epsilon) - self.exact)
-        except (ArithmeticError, ValueError):
-            return math.nan
 
     @property
     def epsilon(self) -> float:
@@ -98,8 +104,8 @@ class EpsilonExplorer(PictureView):
 
     def estimates(self) -> tuple[float, float]:
         """The forward and central difference estimates of f'(x) at the current ε."""
-        return (forward_difference(self.f, self.x, epsilon=self.epsilon),
-                central_difference(self.f, self.x, epsilon=self.epsilon))
+        forward, central = _sweep(self.f, self.x, [self.epsilon])[0]
+        return float(forward), float(central)
 
     def best_epsilon(self) -> float:
         """The ε on the grid where the central difference error is smallest."""

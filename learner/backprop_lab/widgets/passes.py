@@ -1,7 +1,7 @@
 """The forward and backward passes over a graph, replayed up to any step, as data to draw.
 
-Gradients are computed here the way `solutions.backpropagate` computes them (each node's box
-turns its summed gradient into one piece per input), without writing to the nodes. A node
+Gradients are replayed step by step from the nodes' own boxes (each box turns its node's summed
+gradient into one piece per input), without writing to the nodes. A node
 without a `box` (a learner's own class, say) shows the `.grad` it already holds instead.
 """
 

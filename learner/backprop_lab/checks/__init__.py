@@ -1,0 +1,67 @@
+"""What visible test cells call: compare a learner's answer with the one written in the cell, and name the likely mistake.
+
+`compare` holds the generic machinery; each notebook's checks live in a module named for its topic
+(`derivatives` for 01). Nothing here knows a reference answer: hidden tests, which do, live in the
+instructor's `autograder.checks` and build on these.
+"""
+
+from .compare import (
+    Mistakes,
+    NoVerdict,
+    Outcome,
+    as_numbers,
+    check_call,
+    check_value,
+    describe_call,
+    diagnose,
+    failure_message,
+    format_answer,
+    is_close,
+    run_quietly,
+)
+from .derivatives import check_difference, check_order_of_accuracy, check_relative_error
+from .boxes import (
+    LOOKALIKES,
+    check_box,
+    check_chain_backward,
+    check_chain_forward,
+    check_h_backward,
+    check_h_forward,
+    check_local_derivatives,
+    check_rejects_unknown_op,
+)
+from .graphs import GRADIENT_MISTAKES, check_gradient, check_topological_order
+from .tensors import check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
+
+__all__ = [
+    "GRADIENT_MISTAKES",
+    "LOOKALIKES",
+    "Mistakes",
+    "NoVerdict",
+    "Outcome",
+    "as_numbers",
+    "check_backward",
+    "check_box",
+    "check_call",
+    "check_chain_backward",
+    "check_chain_forward",
+    "check_difference",
+    "check_grad_check",
+    "check_grad_check_verdict",
+    "check_gradient",
+    "check_h_backward",
+    "check_h_forward",
+    "check_inputs_unchanged",
+    "check_local_derivatives",
+    "check_order_of_accuracy",
+    "check_rejects_unknown_op",
+    "check_relative_error",
+    "check_topological_order",
+    "check_value",
+    "describe_call",
+    "diagnose",
+    "failure_message",
+    "format_answer",
+    "is_close",
+    "run_quietly",
+]

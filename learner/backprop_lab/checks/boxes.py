@@ -1,0 +1,403 @@
+"""Visible-test checks for notebooks 02 and 03: chain-rule boxes, chains of boxes, and backprop through h(x, y).
+
+Test cells call `check_<answer>(learner, ..., expected=...)` on a fixed example whose numbers are
+written in the cell. A failure names the likely mistake from known-wrong formulas, from values the
+cell writes down (`also_wrong`: one box's answer is another box's mistake), or by running the
+learner's own function again (a chain run backwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
+import math
+
+from .compare import (
+    Mistakes,
+    NoVerdict,
+    Outcome,
+    as_numbers,
+    check_call,
+    diagnose,
+    failure_message,
+    is_close,
+    run_quietly,
+)
+
+BOX_RTOL, BOX_ATOL = 1e-6, 1e-7
+"""Loose enough for a derivative measured by a central difference, far tighter than any mistake."""
+
+
+def _fail_unless_close(
+    got: Outcome,
+    expected: object,
+    *,
+    what: str,
+    mistakes: Mapping[str, object],
+    rtol: float = BOX_RTOL,
+    atol: float = BOX_ATOL,
+    shape_hint: str = "",
+) -> None:
+    """Raise the teaching message unless `got` is `expected`; `mistakes` maps a mistake to its value.
+
+    `shape_hint` is shown only when the answer holds the wrong number of numbers (one for a pair, say).
+    """
+    if got.error is None and is_close(got.value, expected, rtol, atol):
+        return
+    models = {name: Outcome(value=value) for name, value in mistakes.items()}
+    likely = diagnose(got, expected, models, rtol, atol)
+    found, wanted = as_numbers(got.value), as_numbers(expected)
+    shape_hint = shape_hint if got.error is None and (found is None or len(found) != len(wanted or ())) else ""
+    raise AssertionError(failure_message(what, expected, got, likely, shape_hint)) from got.error
+
+
+def _show(value: object) -> str:
+    return getattr(value, "__name__", None) or repr(value)
+
+
+def _call_text(name: str, *args: object) -> str:
+    return f"{name}({', '.join(_show(a) for a in args)})"
+
+
+# --- Boxes ---------------------------------------------------------------------------------------
+
+# Mistakes particular to one box, keyed by the class name the notebook asks for; each model maps
+# (*inputs, d_out) to what the mistaken backward returns.
+_BOX_MISTAKES: dict[str, dict[str, Callable[..., object]]] = {
+    "Square": {
+        "the derivative of x² is 2x: the factor 2 is missing": lambda x, d: x * d,
+    },
+    "Sine": {
+        "the derivative was measured at d_out instead of at the box's input x": lambda x, d: math.cos(d),
+        "the derivative was measured at d_out instead of at the box's input x, then multiplied by d_out":
+            lambda x, d: math.cos(d) * d,
+        "the derivative of cos (−sin x) instead of the derivative of sin (cos x)": lambda x, d: -math.sin(x) * d,
+    },
+    "BoxG": {
+        "the derivative of g(x) = x² is 2x: the factor 2 is missing": lambda x, d: x * d,
+    },
+    "Div": {
+        "the seeds' table's ∂(x1/x2)/∂x2 = x1; it is −x1/x2²": lambda x, y, d: (d / y, x * d),
+        "a sign error in the quotient rule: ∂(x/y)/∂y is −x/y², not +x/y²": lambda x, y, d: (d / y, x / y**2 * d),
+        "the square is missing: ∂(x/y)/∂y is −x/y², not −x/y": lambda x, y, d: (d / y, -x / y * d),
+    },
+}
+
+# Mistakes whose value is another graded box's answer: a test cell writes the value (also_wrong).
+LOOKALIKES = {
+    "product": "the local derivatives of a product (y, x) instead of those of a sum (1, 1)",
+    "sum": "the local derivatives of a sum (1, 1) instead of those of a product (y, x)",
+    "f instead of g": "differentiating the wrong function: dg takes the central difference of f (sin) instead of "
+                      "g (x²), the seeds' bug; cos x and 2x agree only near x ≈ 0.4502, so a test there alone "
+                      "would miss it",
+}
+
+_PAIR_HINT = "A two-input box's backward returns a pair: (d_out · ∂f/∂x, d_out · ∂f/∂y), in the order of the inputs."
+
+
+def _backward_mistakes(name: str, inputs: Sequence[float], d_out: float, forward: float, backward: object,
+                       also_wrong: Mapping[str, object]) -> dict:
+    """Wrong values of box(*inputs).backward(d_out): those the cell gives, this box's own, then any box's."""
+    mistakes = {LOOKALIKES.get(mistake, mistake): value for mistake, value in also_wrong.items()}
+    for mistake, model in _BOX_MISTAKES.get(name, {}).items():
+        try:
+            mistakes[mistake] = model(*inputs, d_out)
+        except ZeroDivisionError:
+            continue
+    right = as_numbers(backward) or ()
+    if d_out != 0:
+        mistakes["backward ignores d_out: return the local derivative times d_out (a missing `* d_out`)"] = tuple(
+            r / d_out for r in right
+        )
+    mistakes["the sign is flipped"] = tuple(-r for r in right)
+    if len(right) == 2:
+        mistakes["the two derivatives are swapped: return (∂/∂x, ∂/∂y) in the order the inputs were given"] = right[::-1]
+    else:
+        mistakes["backward returned the box's output times d_out instead of its derivative times d_out"] = forward * d_out
+        mistakes["backward returned the box's output instead of its derivative"] = forward
+    return mistakes
+
+
+def check_box(
+    box_class: type,
+    *inputs: float,
+    d_out: float,
+    forward: float,
+    backward: float | Sequence[float],
+    rtol: float = BOX_RTOL,
+    atol: float = BOX_ATOL,
+    also_wrong: Mapping[str, object] | None = None,
+) -> None:
+    """Visible-test check of one box: box_class(*inputs).forward() and .backward(d_out) on a fixed example.
+
+    `also_wrong` maps a mistake (a key of LOOKALIKES, or a sentence) to the backward it would give here.
+    """
+    name = getattr(box_class, "__name__", "box")
+    built = _call_text(name, *inputs)
+    got = run_quietly(lambda: box_class(*inputs).forward())
+    _fail_unless_close(got, forward, what=f"{built}.forward()", mistakes={}, rtol=rtol, atol=atol)
+    got = run_quietly(lambda: box_class(*inputs).backward(d_out))
+    _fail_unless_close(
+        got, backward, what=f"{built}.backward({d_out!r})", rtol=rtol, atol=atol,
+        mistakes=_backward_mistakes(name, inputs, d_out, forward, backward, also_wrong or {}),
+        shape_hint=_PAIR_HINT if len(inputs) == 2 else "",
+    )
+
+
+# --- Chains of one-input boxes -------------------------------------------------------------------
+
+def _needs_boxes(boxes: Sequence[type]) -> None:
+    if len(boxes) < 2:
+        raise NoVerdict("a mistake in the order of boxes needs two boxes or more to show")
+
+
+def _backward_each_at_x(boxes: Sequence[type], x: float, d_out: float = 1.0) -> float:
+    _needs_boxes(boxes)
+    return math.prod(box_class(x).backward(1.0) for box_class in boxes) * d_out
+
+
+def _last_box_at_x(boxes: Sequence[type], x: float) -> float:
+    _needs_boxes(boxes)
+    return boxes[-1](x).forward()
+
+
+def _first_box_only(boxes: Sequence[type], x: float) -> float:
+    _needs_boxes(boxes)
+    return boxes[0](x).forward()
+
+
+def _first_box_gets_d_out(boxes: Sequence[type], x: float, d_out: float = 1.0) -> float:
+    _needs_boxes(boxes)
+    return boxes[0](x).backward(d_out)
+
+
+CHAIN_FORWARD_MISTAKES: Mistakes = {
+    "every box was given the original x instead of the previous box's output": _last_box_at_x,
+    "the loop returns after the first box": _first_box_only,
+}
+
+CHAIN_BACKWARD_MISTAKES: Mistakes = {
+    "every box's derivative was evaluated at the chain's input x instead of at that box's own input":
+        _backward_each_at_x,
+    "each box got the original d_out instead of the result of the box after it": _first_box_gets_d_out,
+}
+
+RETURNED_FORWARD = "returned the chain's output (the forward pass) instead of its derivative"
+
+RUN_BACKWARDS = "the wrong order: boxes[0] must get x first, and each later box the output of the one before"
+
+
+def _run_backwards(learner: Callable, expected: float) -> Callable[..., object]:
+    """A learner who runs the chain from its end gets `expected` for the reversed chain: so try that."""
+
+    def model(boxes: Sequence[type], x: float, **d_out: float) -> object:
+        _needs_boxes(boxes)
+        if not run_quietly(lambda: is_close(learner(list(boxes)[::-1], x, **d_out), expected, BOX_RTOL, BOX_ATOL)).value:
+            raise NoVerdict("the reversed chain does not give the expected value either")
+        return learner(boxes, x, **d_out)
+
+    return model
+
+
+def _chain_text(name: str, boxes: Sequence[type], *args: object) -> str:
+    listed = "[" + ", ".join(_show(b) for b in boxes) + "]"
+    return f"{name}({', '.join([listed, *(repr(a) for a in args)])})"
+
+
+def check_chain_forward(chain_forward: Callable, boxes: Sequence[type], x: float, *, expected: float) -> None:
+    """Visible-test check: chain_forward(boxes, x) on one fixed chain."""
+    mistakes = {RUN_BACKWARDS: _run_backwards(chain_forward, expected), **CHAIN_FORWARD_MISTAKES}
+    check_call(
+        chain_forward, (boxes, x), expected=expected, rtol=BOX_RTOL, atol=BOX_ATOL,
+        mistakes=mistakes, what=_chain_text("chain_forward", boxes, x),
+    )
+
+
+def check_chain_backward(
+    chain_backward: Callable, boxes: Sequence[type], x: float, d_out: float = 1.0, *, expected: float,
+    forward: float | None = None,
+) -> None:
+    """Visible-test check: chain_backward(boxes, x, d_out=d_out) on one fixed chain.
+
+    `forward`, the chain's output here (written in the cell), names an answer that returned it.
+    """
+    mistakes = {
+        "the wrong order on the forward pass: " + RUN_BACKWARDS.removeprefix("the wrong order: "):
+            _run_backwards(chain_backward, expected),
+        **CHAIN_BACKWARD_MISTAKES,
+    }
+    if d_out != 0:
+        mistakes["d_out is ignored: the backward pass must start from d_out, not from 1 (a missing `* d_out`)"] = (
+            lambda *args, **kwargs: expected / d_out)
+    if forward is not None:
+        mistakes[RETURNED_FORWARD] = lambda *args, **kwargs: forward
+    check_call(
+        chain_backward, (boxes, x), {"d_out": d_out}, expected=expected, rtol=BOX_RTOL, atol=BOX_ATOL,
+        mistakes=mistakes, what=_chain_text("chain_backward", boxes, x, d_out),
+    )
+
+
+# --- The table of local derivatives --------------------------------------------------------------
+
+def _only_for(op: str, model: Callable[[float, float], tuple[float, float]]) -> Callable[..., object]:
+    """A mistake model that concerns one operation and has no verdict on the others."""
+
+    def on(asked: str, x1: float, x2: float) -> tuple[float, float]:
+        if asked != op:
+            raise NoVerdict(f"this mistake concerns {op}, not {asked}")
+        return model(x1, x2)
+
+    return on
+
+
+LOCAL_DERIVATIVE_MISTAKES: Mistakes = {
+    "the seeds' mistake is still there: ∂(x1/x2)/∂x2 is −x1/x2², not x1": _only_for("div", lambda a, b: (1 / b, a)),
+    "a sign error in the quotient rule: ∂(x1/x2)/∂x2 is −x1/x2², not +x1/x2²": _only_for("div", lambda a, b: (1 / b, a / b**2)),
+    "the square is missing: ∂(x1/x2)/∂x2 is −x1/x2², not −x1/x2": _only_for("div", lambda a, b: (1 / b, -a / b)),
+    "∂(x1/x2)/∂x1 is 1/x2, not x2": _only_for("div", lambda a, b: (b, -a / b**2)),
+    "the product's derivatives are swapped: ∂(x1·x2)/∂x1 is x2 and ∂(x1·x2)/∂x2 is x1": _only_for("mul", lambda a, b: (a, b)),
+    "the two derivatives are swapped: return (∂/∂x1, ∂/∂x2)": lambda op, a, b: {
+        "add": (1.0, 1.0), "mul": (a, b), "div": (-a / b**2, 1 / b)}[op],
+}
+
+
+def check_local_derivatives(
+    local_derivatives: Callable, op: str, x1: float, x2: float, *, expected: Sequence[float]
+) -> None:
+    """Visible-test check: local_derivatives(op, x1, x2) gives the pair (∂/∂x1, ∂/∂x2) of one operation."""
+    check_call(
+        local_derivatives, (op, x1, x2), expected=expected, rtol=1e-9, atol=1e-12,
+        mistakes=LOCAL_DERIVATIVE_MISTAKES,
+    )
+
+
+def check_rejects_unknown_op(local_derivatives: Callable, op: str = "pow") -> None:
+    """The contract's bad-input case: an operation the table does not hold raises ValueError."""
+    got = run_quietly(local_derivatives, op, 2.0, 3.0)
+    if isinstance(got.error, ValueError):
+        return
+    came = f"{type(got.error).__name__}: {got.error}" if got.error else f"it returned {got.value!r}"
+    raise AssertionError(
+        f"local_derivatives({op!r}, 2.0, 3.0) should raise ValueError, saying which operations it knows;\n"
+        f"  instead {came}."
+    )
+
+
+# --- h(x, y) = log(xy) + exp(xy), forward and backward -------------------------------------------
+
+H_FORWARD_MISTAKES: Mistakes = {
+    "log base 10 instead of the natural log: use math.log (or np.log)": lambda x, y: math.log10(x * y) + math.exp(x * y),
+    "the two branches were multiplied instead of added: h = log(xy) + exp(xy)": lambda x, y: math.log(x * y) * math.exp(x * y),
+}
+
+
+def _h_partials(x: float, y: float) -> tuple[float, float]:
+    """The two contributions that reach xy on h's backward pass: through log and through exp."""
+    a = x * y
+    return 1 / a, math.exp(a)
+
+
+def _from_log_only(x: float, y: float) -> tuple[float, float]:
+    d_log, _ = _h_partials(x, y)
+    return y * d_log, x * d_log
+
+
+def _from_exp_only(x: float, y: float) -> tuple[float, float]:
+    _, d_exp = _h_partials(x, y)
+    return y * d_exp, x * d_exp
+
+
+def _swapped(x: float, y: float) -> tuple[float, float]:
+    d_log, d_exp = _h_partials(x, y)
+    return x * (d_log + d_exp), y * (d_log + d_exp)
+
+
+def _stopped_at_xy(x: float, y: float) -> tuple[float, float]:
+    d_log, d_exp = _h_partials(x, y)
+    return d_log + d_exp, d_log + d_exp
+
+
+def _multiplied_at_xy(x: float, y: float) -> tuple[float, float]:
+    d_log, d_exp = _h_partials(x, y)
+    return y * d_log * d_exp, x * d_log * d_exp
+
+
+H_BACKWARD_MISTAKES: Mistakes = {
+    "propagated through Mul too early: only the log branch's 1/(xy) had reached xy; "
+    "sum both contributions at xy before calling Mul's backward": _from_log_only,
+    "a gradient overwritten instead of summed: the exp branch's contribution replaced the log branch's at xy; "
+    "add them": _from_exp_only,
+    "dh/dx and dh/dy are swapped: ∂(xy)/∂x is y and ∂(xy)/∂y is x, and the pair is (dh/dx, dh/dy)": _swapped,
+    "stopped at xy: dh/d(xy) still has to go through Mul's backward": _stopped_at_xy,
+    "multiplied the two contributions at xy instead of adding them": _multiplied_at_xy,
+}
+
+H_BOXES = ("Add", "Mul", "Log", "Exp")
+
+
+def _recording(box_class: type, calls: list[str]) -> type:
+    """A subclass of `box_class` that notes each call of its backward in `calls`."""
+    name = box_class.__name__
+
+    def backward(self, d_out):
+        calls.append(name)
+        return box_class.backward(self, d_out)
+
+    return type(name, (box_class,), {"backward": backward})
+
+
+@contextmanager
+def _boxes_recorded(namespace: MutableMapping[str, object], classes: Mapping[str, type]) -> Iterator[list[str]]:
+    """Put recording versions of `classes` into the notebook's namespace for the duration of a call."""
+    calls: list[str] = []
+    saved = {name: namespace[name] for name in classes if name in namespace}
+    try:
+        for name, box_class in classes.items():
+            if not isinstance(box_class, type):
+                raise AssertionError(f"{name} should be a class (the box of notebook 03), got {box_class!r:.60}")
+            namespace[name] = _recording(box_class, calls)
+        yield calls
+    finally:
+        for name in classes:
+            if name in saved:
+                namespace[name] = saved[name]
+            else:
+                namespace.pop(name, None)
+
+
+def check_h_forward(h_forward: Callable, x: float, y: float, *, expected: float) -> None:
+    """Visible-test check: h_forward(x, y) = log(xy) + exp(xy) on one fixed point."""
+    check_call(h_forward, (x, y), expected=expected, rtol=1e-9, mistakes=H_FORWARD_MISTAKES)
+
+
+def check_h_backward(
+    h_backward: Callable,
+    x: float,
+    y: float,
+    *,
+    expected: Sequence[float],
+    namespace: MutableMapping[str, object],
+    boxes: Mapping[str, type] | None = None,
+) -> None:
+    """Check h_backward(x, y) and that it ran the backward of every box: Add, Log, Exp and Mul.
+
+    The boxes it finds under those names in `namespace` (the notebook's globals) are swapped for
+    recording subclasses during the call: of `boxes` if given (the reference, in hidden tests),
+    else of the notebook's own.
+    """
+    classes = {name: (boxes or namespace).get(name) for name in H_BOXES}
+    with _boxes_recorded(namespace, classes) as calls:
+        got = run_quietly(h_backward, x, y)
+    what = f"h_backward({x!r}, {y!r})"
+    models = {name: run_quietly(model, x, y).value for name, model in H_BACKWARD_MISTAKES.items()}
+    _fail_unless_close(
+        got, expected, what=what, mistakes=models, rtol=1e-7, atol=1e-12,
+        shape_hint="Return the pair (dh/dx, dh/dy) as a tuple or list.",
+    )
+    skipped = [name for name in H_BOXES if name not in calls]
+    if skipped:
+        raise AssertionError(
+            f"{what} gives the right numbers, but the backward of {', '.join(skipped)} never ran.\n"
+            "  Likely mistake: the closed-form formula typed in directly. The exercise is the backward pass "
+            "through the boxes: Add, then Log and Exp, their two contributions summed at xy, then Mul."
+        )
