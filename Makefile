@@ -8,7 +8,7 @@ RUN    := PATH="$(abspath $(BIN)):$$PATH"
 # Jupyter refuses to start as root (containers, CI) unless told it may.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test chromium clean
+.PHONY: lab test chromium clean lite
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lab: $(VENV)/.installed-lab
 
 test: $(VENV)/.installed-dev chromium
 	$(RUN) python -m pytest
+
+# The course as a static JupyterLite site in build/lite/: Pyodide runs it in the browser, no server (lite/).
+lite: $(VENV)/.installed-lab
+	$(BIN)/python lite/build.py
 
 # Browser tests drive Debian's chromium; install it when the machine lacks it.
 chromium:
