@@ -74,12 +74,13 @@ def pyodide_dist(versions: dict, cache: Path, work: Path, wheels_folder: Path | 
     return site, official["info"], packages
 
 
-def learner_wheel(learner: Path, versions: dict, into: Path) -> Path:
-    """The learner package as a wheel (`pip wheel --no-deps`), refused if it carries the answer key."""
+def learner_wheel(learner: Path, versions: dict, into: Path, bin_: Path) -> Path:
+    """The learner package as a wheel (`pip wheel --no-deps`, by the build tools' setuptools so that a
+    rebuild needs no index), refused if it carries the answer key."""
     if not (learner / "pyproject.toml").exists():
         raise BuildError(f"{learner} holds no pyproject.toml: point --learner (or LITE_LEARNER) at the "
                          "learner package's folder (learner/ in the repository)")
-    sources.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+    sources.run([str(bin_ / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                  "--wheel-dir", str(into), str(learner)], f"build the learner package's wheel from {learner}")
     wheel = next(into.glob("*.whl"))
     lock.refuse_forbidden(wheel, versions["learner"]["forbidden"])
@@ -125,7 +126,7 @@ def build(output: Path, cache: Path, learner: Path, notebooks: Path, wheels_fold
         work = Path(scratch)
         site = write_site_source(work, notebooks)
         pyodide, info, packages = pyodide_dist(versions, cache, work, wheels_folder)
-        add_learner(pyodide, learner_wheel(learner, versions, work / "learner"), versions, packages)
+        add_learner(pyodide, learner_wheel(learner, versions, work / "learner", bin_), versions, packages)
         for wheel in pyodide.glob("*.whl"):
             lock.refuse_forbidden(wheel, versions["learner"]["forbidden"])
         (pyodide / "pyodide-lock.json").write_text(json.dumps({"info": info, "packages": packages}, indent=1))

@@ -16,10 +16,11 @@ from sources import BuildError, check_sha256, digest
 
 
 def with_dependencies(packages: dict[str, dict], roots: list[str]) -> list[str]:
-    """The roots and everything they depend on in the lock, each once, in a stable order."""
+    """The roots and everything they depend on in the lock, each once, in a stable order (the lock's keys
+    are canonical names; its `depends` lists are not always)."""
     wanted, queue = [], list(roots)
     while queue:
-        name = queue.pop(0)
+        name = canonicalize_name(queue.pop(0))
         if name in wanted:
             continue
         if name not in packages:
