@@ -1,8 +1,8 @@
 """The course in the JupyterLite site (`make lite`): every release notebook runs in the browser, offline.
 
 The site is built once for the module (from course/release, with a solved copy beside each notebook,
-and the learner package) and served from a free loopback port. Every request to any other host is
-aborted and recorded: the list must stay empty. Each test opens a notebook in a fresh browser
+and the learner package) and served from a free loopback port. The browser sends every request for
+any other host to a proxy that refuses and records it: the record must stay empty. Each test opens a notebook in a fresh browser
 context, runs every cell with Shift-Enter as a learner does, and reads back what Pyodide produced.
 
 What runs, and why (about 1-2 minutes a notebook on a loaded 2-core machine): every solved notebook,
@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import re
 import shutil
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from conftest import free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from playwright.sync_api import Page
 from test_course_e2e import (NOTEBOOK, RELEASED, WIDGET_MIME, check_widgets, errors, never_ran, ran_top_to_bottom,
                              run_every_cell, solved, solved_path, unexplained_errors)
@@ -83,27 +84,54 @@ def lite_url(lite_site: Path) -> Iterator[str]:
     server.wait(timeout=15)
 
 
+class RefuseAndRecord(socketserver.StreamRequestHandler):
+    """Answer any proxied request with 403 and keep its first line ("CONNECT host:443 HTTP/1.1")."""
+
+    def handle(self) -> None:
+        self.server.requests.append(self.rfile.readline().decode(errors="replace").strip())
+        self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+class Elsewhere(socketserver.ThreadingTCPServer):
+    """The proxy the browser must use for every host but 127.0.0.1: nothing it gets leaves the machine."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), RefuseAndRecord)
+        self.requests: list[str] = []
+
+
 @pytest.fixture(scope="module")
-def elsewhere() -> list[str]:
-    """Every request the pages tried to send to a host other than the site's (all aborted)."""
-    return []
+def elsewhere() -> Iterator[Elsewhere]:
+    """Every request a page, a web worker or the service worker sent to another host, refused.
+    A proxy sees them all, where playwright's routes miss the service worker's (and blocking the
+    service worker would stall Pyodide's kernel)."""
+    proxy = Elsewhere()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.fixture(scope="module")
+def lite_browser(elsewhere: Elsewhere):
+    """Debian's chromium with every host but 127.0.0.1 sent to the refusing proxy, and without the
+    browser's own autofill queries (they are chromium's, not the site's)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-features=AutofillServerCommunication"],
+            proxy={"server": f"http://127.0.0.1:{elsewhere.server_address[1]}", "bypass": "127.0.0.1"})
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
-def lite_page(chromium_browser, lite_url: str, elsewhere: list[str]) -> Iterator[Page]:
-    """A page with its own browser storage; requests off the site are aborted and recorded. Service
-    workers are blocked so that every request the site makes passes through the route."""
-    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    site = urlsplit(lite_url).netloc
-
-    def only_the_site(route) -> None:
-        if urlsplit(route.request.url).netloc == site:
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_the_site)
+def lite_page(lite_browser) -> Iterator[Page]:
+    """A page with its own browser storage (JupyterLite keeps a learner's files there)."""
+    context = lite_browser.new_context(viewport={"width": 1400, "height": 1000})
     yield context.new_page()
     context.close()
 
@@ -142,12 +170,21 @@ def run_in_lite(page: Page, url: str, path: str) -> nbformat.NotebookNode:
     return notebook
 
 
+def test_the_proxy_catches_a_request_to_another_host(lite_page, lite_url, elsewhere):
+    lite_page.goto(f"{lite_url}/lab/index.html")
+    try:
+        lite_page.evaluate("() => fetch('https://cdn.jsdelivr.net/pyodide/').catch(() => null)")
+        assert "CONNECT cdn.jsdelivr.net:443 HTTP/1.1" in elsewhere.requests
+    finally:
+        elsewhere.requests.clear()  # this test's own request: the others must find the record empty
+
+
 def test_blank_first_notebook_shows_only_the_course_messages(lite_page, lite_url, elsewhere):
     notebook = run_in_lite(lite_page, lite_url, site_path(RELEASED[0]))
     assert errors(notebook), "a blank notebook should stop where answers are missing"
     assert unexplained_errors(notebook) == []
     assert any(NOT_WRITTEN in error.evalue for _, error in errors(notebook))
-    assert elsewhere == []
+    assert elsewhere.requests == []
 
 
 @pytest.mark.parametrize("released", RELEASED)
@@ -157,4 +194,4 @@ def test_solved_notebook_runs_cleanly_and_its_widgets_respond(released, lite_pag
     widgets = sum(WIDGET_MIME in output.get("data", {})
                   for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
     check_widgets(lite_page, widgets)
-    assert elsewhere == []
+    assert elsewhere.requests == []
