@@ -1,7 +1,7 @@
 """Build the course as a JupyterLite site: every release notebook, run by Pyodide in the learner's browser.
 
-    python lite/build.py                      # -> build/lite/, then prints how to serve it
-    python lite/build.py --help               # the folders it reads and writes, and their env variables
+    make lite                                 # -> build/lite/, then prints how to serve it
+    .venv/bin/python lite/build.py --help     # the folders it reads and writes, and their env variables
 
 The site holds the release notebooks, the learner package `backprop_lab` (never the answer key),
 the Pyodide interpreter and the wheels the notebooks import, all served from the site itself: the
@@ -80,8 +80,10 @@ def learner_wheel(learner: Path, versions: dict, into: Path, bin_: Path) -> Path
     if not (learner / "pyproject.toml").exists():
         raise BuildError(f"{learner} holds no pyproject.toml: point --learner (or LITE_LEARNER) at the "
                          "learner package's folder (learner/ in the repository)")
+    copy = into / "source"  # setuptools writes build/ and *.egg-info beside the sources: not in the repository
+    shutil.copytree(learner, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     sources.run([str(bin_ / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                 "--wheel-dir", str(into), str(learner)], f"build the learner package's wheel from {learner}")
+                 "--wheel-dir", str(into), str(copy)], f"build the learner package's wheel from {learner}")
     wheel = next(into.glob("*.whl"))
     lock.refuse_forbidden(wheel, versions["learner"]["forbidden"])
     return wheel
