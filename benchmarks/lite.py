@@ -6,7 +6,8 @@
 2. its size: MB and files on disk, the same minus the Pyodide folder;
 3. serves it on a free loopback port and, in a fresh headless chromium each run (cold browser cache, as a
    first visit), times from `page.goto` to: the app shell drawn, the kernel idle, and the notebook's
-   first code cell executed (the one importing numpy and matplotlib). Prints each run and the median.
+   first code cell executed (the one importing numpy and matplotlib), and counts the MB downloaded by
+   then. Prints each run and the median.
 """
 
 from __future__ import annotations
@@ -37,15 +38,18 @@ FIRST_CODE_CELL_DONE = f"""() => {{ const cell = {CURRENT}.content.widgets.find(
 def site_size(site: Path) -> str:
     files = [path for path in site.rglob("*") if path.is_file()]
     pyodide = [path for path in files if "static/pyodide" in path.as_posix()]
-    megabytes = lambda paths: sum(path.stat().st_size for path in paths) / 1e6  # noqa: E731
-    return (f"{megabytes(files):.0f} MB in {len(files)} files "
-            f"(Pyodide and its wheels {megabytes(pyodide):.0f} MB, the rest {megabytes(files) - megabytes(pyodide):.0f} MB)")
+    total, in_pyodide = (sum(path.stat().st_size for path in paths) / 1e6 for paths in (files, pyodide))
+    return (f"{total:.0f} MB in {len(files)} files "
+            f"(Pyodide and its wheels {in_pyodide:.0f} MB, the rest {total - in_pyodide:.0f} MB)")
 
 
 def time_first_cell(browser, url: str) -> dict[str, float]:
-    """Seconds from navigation to the shell, the idle kernel and the first code cell's result."""
+    """Seconds from navigation to the shell, the idle kernel and the first code cell's result, and the
+    MB the page downloaded by then."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    finished = []
+    context.on("requestfinished", finished.append)
     start = time.monotonic()
     page.goto(url)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=300_000)
@@ -55,8 +59,10 @@ def time_first_cell(browser, url: str) -> dict[str, float]:
     page.evaluate(RUN_FIRST_CODE_CELL)
     page.wait_for_function(FIRST_CODE_CELL_DONE, timeout=600_000)
     first = time.monotonic() - start
+    downloaded = sum(request.sizes()["responseBodySize"] for request in finished) / 1e6
     context.close()
-    return {"shell drawn": shell, "kernel idle": kernel, "first cell executed": first}
+    return {"shell drawn (s)": shell, "kernel idle (s)": kernel, "first cell executed (s)": first,
+            "downloaded (MB)": downloaded}
 
 
 def main() -> None:
@@ -83,8 +89,8 @@ def main() -> None:
                     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                     runs.append(time_first_cell(browser, url))
                     browser.close()
-                    print(f"run {run + 1}: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in runs[-1].items()))
-            print("median: " + ", ".join(f"{name} {statistics.median(r[name] for r in runs):.0f} s" for name in runs[0]))
+                    print(f"run {run + 1}: " + ", ".join(f"{name} {value:.0f}" for name, value in runs[-1].items()))
+            print("median: " + ", ".join(f"{name} {statistics.median(r[name] for r in runs):.0f}" for name in runs[0]))
         finally:
             server.terminate()
             server.wait()

@@ -2,8 +2,9 @@
 
 The site is built once for the module (from course/release, with a solved copy beside each notebook,
 and the learner package) and served from a free loopback port. The browser sends every request for
-any other host to a proxy that refuses and records it: the record must stay empty. Each test opens a notebook in a fresh browser
-context, runs every cell with Shift-Enter as a learner does, and reads back what Pyodide produced.
+any other host to a proxy that refuses and records it: the record must stay empty. Each test opens
+a notebook in a fresh browser context, runs every cell with Shift-Enter as a learner does, and reads
+back what Pyodide produced.
 
 What runs, and why (about 1-2 minutes a notebook on a loaded 2-core machine): every solved notebook,
 01 to 05 (all code runs under Pyodide, no errors, widgets draw and respond), and the blank 01 (the
