@@ -162,6 +162,13 @@ def read_back(page: Page) -> nbformat.NotebookNode:
     return notebook
 
 
+def printed(notebook: nbformat.NotebookNode) -> str:
+    """Everything the notebook's cells printed (stream text may be saved whole or as a list of lines)."""
+    texts = [output.text for cell in notebook.cells if cell.cell_type == "code"
+             for output in cell.outputs if output.output_type == "stream"]
+    return "".join(text if isinstance(text, str) else "".join(text) for text in texts)
+
+
 def run_in_lite(page: Page, url: str, path: str) -> nbformat.NotebookNode:
     """Open, run every cell from the top as a learner does, and read back; every code cell ran, in order."""
     open_in_lite(page, url, path)
@@ -196,4 +203,6 @@ def test_solved_notebook_runs_cleanly_and_its_widgets_respond(released, lite_pag
     widgets = sum(WIDGET_MIME in output.get("data", {})
                   for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
     check_widgets(lite_page, widgets)
+    if "gpu" in released:
+        assert "GPU: this notebook runs in your web browser (Pyodide)" in printed(notebook)
     assert elsewhere.requests == []
