@@ -1,8 +1,8 @@
 """The course in the JupyterLite site (`make lite`): every release notebook runs in the browser, offline.
 
 The site is built once for the module (from course/release, with a solved copy beside each notebook,
-and the learner package) and served from a free loopback port. The browser sends every request for
-any other host to a proxy that refuses and records it: the record must stay empty. Each test opens
+and the learner package) and served from a free loopback port. Every request a page makes for another
+host is recorded (the record must stay empty), and refused by a proxy, so nothing leaves the machine. Each test opens
 a notebook in a fresh browser context, runs every cell with Shift-Enter as a learner does, and reads
 back what Pyodide produced.
 
@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.lite, pytest.mark.slow, pytest.ma
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
+CDN = "https://cdn.jsdelivr.net/pyodide/"  # where JupyterLite would fetch Pyodide from if the site lacked it
 NOT_WRITTEN = "Not written yet: replace `raise NotImplementedError()`"
 CURRENT = "jupyterapp.shell.currentWidget"
 KERNEL_IDLE = f"() => window.jupyterapp && {CURRENT} && {CURRENT}.sessionContext?.kernelDisplayStatus === 'idle'"
@@ -85,55 +87,56 @@ def lite_url(lite_site: Path) -> Iterator[str]:
     server.wait(timeout=15)
 
 
-class RefuseAndRecord(socketserver.StreamRequestHandler):
-    """Answer any proxied request with 403 and keep its first line ("CONNECT host:443 HTTP/1.1")."""
+class Refuse(socketserver.StreamRequestHandler):
+    """Answer any proxied request with 403 Forbidden, without reaching for its host."""
 
     def handle(self) -> None:
-        self.server.requests.append(self.rfile.readline().decode(errors="replace").strip())
+        self.rfile.readline()
         self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
-class Elsewhere(socketserver.ThreadingTCPServer):
-    """The proxy the browser must use for every host but 127.0.0.1: nothing it gets leaves the machine."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), RefuseAndRecord)
-        self.requests: list[str] = []
-
-
 @pytest.fixture(scope="module")
-def elsewhere() -> Iterator[Elsewhere]:
-    """Every request a page, a web worker or the service worker sent to another host, refused.
-    A proxy sees them all, where playwright's routes miss the service worker's (and blocking the
-    service worker would stall Pyodide's kernel)."""
-    proxy = Elsewhere()
+def refusing_proxy() -> Iterator[str]:
+    """The proxy the browser must use for every host but 127.0.0.1: nothing leaves the machine."""
+    proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Refuse)
+    proxy.daemon_threads = True
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    yield proxy
+    yield f"http://127.0.0.1:{proxy.server_address[1]}"
     proxy.shutdown()
     proxy.server_close()
 
 
 @pytest.fixture(scope="module")
-def lite_browser(elsewhere: Elsewhere):
-    """Debian's chromium with every host but 127.0.0.1 sent to the refusing proxy. Chromium's own
-    autofill queries (the browser's, not the site's) go to a closed loopback port instead: a flag of
-    its own, since another --disable-features would replace playwright's list of quiet features."""
+def lite_browser(refusing_proxy: str):
+    """Debian's chromium with every host but 127.0.0.1 sent to the refusing proxy (chromium's own
+    background requests go there too, and are refused)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autofill-server-url=http://127.0.0.1:9/"],
-            proxy={"server": f"http://127.0.0.1:{elsewhere.server_address[1]}", "bypass": "127.0.0.1"})
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                             proxy={"server": refusing_proxy, "bypass": "127.0.0.1"})
         yield browser
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def elsewhere() -> list[str]:
+    """Every URL off the site that a page, its web workers or its service worker asked for."""
+    return []
+
+
 @pytest.fixture
-def lite_page(lite_browser) -> Iterator[Page]:
-    """A page with its own browser storage (JupyterLite keeps a learner's files there)."""
+def lite_page(lite_browser, lite_url: str, elsewhere: list[str]) -> Iterator[Page]:
+    """A page with its own browser storage (JupyterLite keeps a learner's files there); each request
+    it makes for another host is recorded in `elsewhere` (and refused by the proxy)."""
     context = lite_browser.new_context(viewport={"width": 1400, "height": 1000})
+    site = urlsplit(lite_url).netloc
+
+    def record_if_elsewhere(request) -> None:
+        if urlsplit(request.url).netloc not in ("", site):  # "" for data: and blob: URLs
+            elsewhere.append(request.url)
+
+    context.on("request", record_if_elsewhere)
     yield context.new_page()
     context.close()
 
@@ -179,13 +182,14 @@ def run_in_lite(page: Page, url: str, path: str) -> nbformat.NotebookNode:
     return notebook
 
 
-def test_the_proxy_catches_a_request_to_another_host(lite_page, lite_url, elsewhere):
+def test_a_request_to_another_host_is_recorded_and_refused(lite_page, lite_url, elsewhere):
     lite_page.goto(f"{lite_url}/lab/index.html")
     try:
-        lite_page.evaluate("() => fetch('https://cdn.jsdelivr.net/pyodide/').catch(() => null)")
-        assert "CONNECT cdn.jsdelivr.net:443 HTTP/1.1" in elsewhere.requests
+        fetched = lite_page.evaluate(f"() => fetch('{CDN}').then(() => 'fetched', () => 'refused')")
+        assert fetched == "refused"
+        assert CDN in elsewhere
     finally:
-        elsewhere.requests.clear()  # this test's own request: the others must find the record empty
+        elsewhere.clear()  # this test's own request: the others must find the record empty
 
 
 def test_blank_first_notebook_shows_only_the_course_messages(lite_page, lite_url, elsewhere):
@@ -193,7 +197,7 @@ def test_blank_first_notebook_shows_only_the_course_messages(lite_page, lite_url
     assert errors(notebook), "a blank notebook should stop where answers are missing"
     assert unexplained_errors(notebook) == []
     assert any(NOT_WRITTEN in error.evalue for _, error in errors(notebook))
-    assert elsewhere.requests == []
+    assert elsewhere == []
 
 
 @pytest.mark.parametrize("released", RELEASED)
@@ -205,4 +209,4 @@ def test_solved_notebook_runs_cleanly_and_its_widgets_respond(released, lite_pag
     check_widgets(lite_page, widgets)
     if "gpu" in released:
         assert "GPU: this notebook runs in your web browser (Pyodide)" in printed(notebook)
-    assert elsewhere.requests == []
+    assert elsewhere == []
