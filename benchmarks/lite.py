@@ -49,7 +49,7 @@ def time_first_cell(browser, url: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     finished = []
-    context.on("requestfinished", finished.append)
+    context.on("requestfinished", lambda request: finished.append(request))
     start = time.monotonic()
     page.goto(url)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=300_000)
