@@ -1,8 +1,10 @@
 """A notebook saved from the JupyterLite site is graded exactly like one saved from JupyterLab.
 
-JupyterLite writes Pyodide's kernelspec ("python") into every notebook it saves, a kernel no grading
-machine has. nbgrader's OverwriteKernelspec puts back the source notebook's kernelspec before the
-notebook runs; these tests hold `autograder grade` and `nbgrader autograde` to that.
+JupyterLite writes Pyodide's kernelspec ("python", "Python (Pyodide)") into every notebook it saves.
+Nothing needs configuring: nbgrader's OverwriteKernelspec puts back the source notebook's kernelspec
+before the notebook runs (and jupyter_client would take "python" for its own python3 anyway). These
+tests hold `autograder grade` and `nbgrader autograde` to the outcome: the same scores, and the
+submission left as it was.
 """
 
 from __future__ import annotations
