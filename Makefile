@@ -11,7 +11,7 @@ LAB_OPTIONS ?=
 # As if the venv were activated: nbgrader runs helper programs (alembic) found on PATH.
 RUN    := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: lab workspace test instructor chromium bubblewrap clean
+.PHONY: lab workspace test instructor chromium bubblewrap clean lite
 
 $(BIN)/python:
 	@echo "First run: making $(VENV) and installing JupyterLab, nbgrader and the course into it (about 4 minutes)..."
@@ -44,6 +44,10 @@ instructor: $(VENV)/.installed-instructor
 
 test: $(VENV)/.installed-dev chromium bubblewrap
 	$(RUN) python -m pytest
+
+# The course as a static JupyterLite site in build/lite/: Pyodide runs it in the browser, no server (lite/).
+lite: $(VENV)/.installed-lab
+	$(BIN)/python lite/build.py
 
 # Browser tests drive Debian's chromium; install it when the machine lacks it.
 chromium:
