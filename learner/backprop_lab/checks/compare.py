@@ -17,6 +17,8 @@ import warnings
 
 import numpy as np
 
+from ..unwritten import STUB_ADVICE
+
 Mistakes = Mapping[str, Callable[..., object]]
 """Known-wrong versions of an answer, keyed by the sentence that names the mistake."""
 
@@ -136,7 +138,7 @@ def failure_message(
     """The teaching message: what was called, expected against got (each written by `show`), and the likely mistake."""
     lines = [what, f"  expected: {show(expected)}", f"  got:      {_format_outcome(got, show)}"]
     if isinstance(got.error, NotImplementedError):
-        lines.append("  Not written yet: replace `raise NotImplementedError()` with your code.")
+        lines.append(f"  {STUB_ADVICE}")
     elif got.error is None and got.value is None:
         lines.append("  Likely mistake: the function returns None; did you forget `return`?")
     elif len(likely) == 1:

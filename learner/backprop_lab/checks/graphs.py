@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..unwritten import STUB_ADVICE
 from .compare import Outcome, failure_message, is_close, run_quietly
 
 GRADIENT_MISTAKES = {
@@ -108,7 +109,7 @@ def check_topological_order(order: object, root: Any, what: str = "") -> None:
 def error_message(what: str, error: BaseException) -> str:
     """What a message says when the learner's function raised: the error, and advice for its kind."""
     if isinstance(error, NotImplementedError):
-        advice = "Not written yet: replace `raise NotImplementedError()` with your code."
+        advice = STUB_ADVICE
     elif isinstance(error, RecursionError):
         advice = ("Likely mistake: recursion. Python stops at about 1000 nested calls; keep your own stack "
                   "(a list of (node, iterator over its parents) pairs) in a while loop, or use Kahn's method.")

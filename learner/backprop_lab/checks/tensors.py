@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..unwritten import STUB_ADVICE
 from .compare import Mistakes, NoVerdict, Outcome, failure_message, run_quietly
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -278,8 +279,7 @@ def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensor
     what = what or f"{getattr(learner, '__name__', 'tensor_grad_check')}({getattr(f, '__name__', 'f')}, ...)"
     got = run_quietly(learner, f, *tensors)
     if got.error is not None:
-        advice = ("Not written yet: replace `raise NotImplementedError()` with your code."
-                  if isinstance(got.error, NotImplementedError) else "Your check raised this error.")
+        advice = STUB_ADVICE if isinstance(got.error, NotImplementedError) else "Your check raised this error."
         raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
                              ) from got.error
     check_grad_check_verdict(got.value, correct, what, hint)
