@@ -16,6 +16,7 @@ import numbers
 import warnings
 
 import numpy as np
+from backprop_lab.cases import seeded_rng  # noqa: F401 (hidden-test helpers draw inputs from it)
 
 Mistakes = Mapping[str, Callable[..., object]]
 """Known-wrong versions of an answer, keyed by the sentence that names the mistake."""
@@ -234,8 +235,3 @@ def check_against(
             learner, case.args, case.kwargs,
             expected=expected, rtol=rtol, atol=atol, mistakes=mistakes, what=case.what, error_hints=error_hints,
         )
-
-
-def seeded_rng(seed: int) -> np.random.Generator:
-    """The random generator hidden tests draw inputs from: a fixed seed keeps grading deterministic."""
-    return np.random.default_rng(seed)

@@ -8,13 +8,15 @@ answer is named by running the mistake models of that operation on the same arra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .compare import Mistakes, Outcome, failure_message, run_quietly, seeded_rng
+from backprop_lab.cases import backward_calls, seeded_rng, signed
+
+from .compare import Mistakes, Outcome, failure_message, run_quietly
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -193,86 +195,34 @@ def _reference_unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return unbroadcast(grad, shape)
 
 
-def _signed(rng: np.random.Generator, shape: tuple, low: float = 0.1, high: float = 2.0) -> np.ndarray:
-    """Random values away from zero (relu's kink, log's pole), of both signs."""
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
-
-
-UNARY_SHAPES = [(5,), (3, 4), (2, 3, 2), ()]
-BROADCAST_PAIRS = [((3, 4), (4,)), ((4,), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((5,), (5,)),
-                   ((), (2, 3)), ((3, 3), (3, 1)), ((2, 1, 3), (1, 1, 3))]
-MATMUL_SHAPES = [(3, 3, 3), (2, 3, 4), (4, 1, 2), (1, 5, 1)]
-SUM_CASES = [((3, 4), 0, False), ((3, 4), 1, False), ((3, 3), 1, False), ((3, 3), -1, True), ((2, 3, 4), (0, 2), False),
-             ((2, 3, 4), None, False), ((2, 3, 4), None, True), ((4,), 0, False), ((2, 3, 4), -2, False)]
-
-
-def _unary_cases(positive: bool) -> Callable[[np.random.Generator], Iterator[tuple]]:
-    def cases(rng: np.random.Generator) -> Iterator[tuple]:
-        for shape in UNARY_SHAPES:
-            a = rng.uniform(0.2, 3.0, shape) if positive else _signed(rng, shape)
-            yield rng.normal(size=shape), a
-    return cases
-
-
-def _binary_cases(rng: np.random.Generator) -> Iterator[tuple]:
-    for shape_a, shape_b in BROADCAST_PAIRS:
-        grad = rng.normal(size=np.broadcast_shapes(shape_a, shape_b))
-        yield grad, _signed(rng, shape_a), _signed(rng, shape_b)
-
-
-def _matmul_cases(rng: np.random.Generator) -> Iterator[tuple]:
-    for n, k, m in MATMUL_SHAPES:
-        yield rng.normal(size=(n, m)), rng.normal(size=(n, k)), rng.normal(size=(k, m))
-
-
-def _sum_cases(rng: np.random.Generator) -> Iterator[tuple]:
-    for shape, axis, keepdims in SUM_CASES:
-        a = rng.normal(size=shape)
-        yield rng.normal(size=np.sum(a, axis=axis, keepdims=keepdims).shape), a, axis, keepdims
-
-
-def _unbroadcast_cases(rng: np.random.Generator) -> Iterator[tuple]:
-    for shape_a, shape_b in BROADCAST_PAIRS:
-        full = np.broadcast_shapes(shape_a, shape_b)
-        for shape in (shape_a, shape_b):
-            yield rng.normal(size=full), shape
-
-
-def _with_out(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[Iterator[tuple]], Iterator[tuple]]:
-    """Unary cases (grad, a) completed with out = function(a), as the learner's backward receives them."""
-    return lambda cases: ((grad, a, function(a)) for grad, a in cases)
-
-
 @dataclass(frozen=True)
 class Operation:
     """How to check one backward: its reference, its mistake models, and its random test inputs."""
 
     reference: Callable[..., Any]
     mistakes: Mistakes
-    cases: Callable[[np.random.Generator], Iterator[tuple]]
     error_hint: str = ""
     unmatched_hint: str = ""
 
 
-def _unary(box: str, mistakes: Mistakes, forward: Callable, positive: bool = False) -> Operation:
-    return Operation(lambda grad, a, out: _box_backward(box, a, grad=grad), mistakes,
-                     lambda rng: _with_out(forward)(_unary_cases(positive)(rng)))
+def _unary(box: str, mistakes: Mistakes) -> Operation:
+    return Operation(lambda grad, a, out: _box_backward(box, a, grad=grad), mistakes)
 
 
 USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
 
 OPERATIONS: Mapping[str, Operation] = {
-    "exp": _unary("Exp", EXP_MISTAKES, np.exp),
-    "log": _unary("Log", LOG_MISTAKES, np.log, positive=True),
-    "relu": _unary("Relu", RELU_MISTAKES, lambda a: np.maximum(a, 0.0)),
-    "unbroadcast": Operation(_reference_unbroadcast, UNBROADCAST_MISTAKES, _unbroadcast_cases),
-    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), ADD_MISTAKES, _binary_cases,
+    "exp": _unary("Exp", EXP_MISTAKES),
+    "log": _unary("Log", LOG_MISTAKES),
+    "relu": _unary("Relu", RELU_MISTAKES),
+    "unbroadcast": Operation(_reference_unbroadcast, UNBROADCAST_MISTAKES),
+    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad), ADD_MISTAKES,
                      unmatched_hint=USES_UNBROADCAST),
-    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), MUL_MISTAKES, _binary_cases,
+    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad), MUL_MISTAKES,
                      unmatched_hint=USES_UNBROADCAST),
-    "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad), MATMUL_MISTAKES, _matmul_cases,
+    "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad), MATMUL_MISTAKES,
                         MATMUL_SHAPE_HINT),
-    "sum": Operation(_sum_backward, SUM_MISTAKES, _sum_cases),
+    "sum": Operation(_sum_backward, SUM_MISTAKES),
 }
 
 
@@ -305,7 +255,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
 def check_backward_against(learner: Callable[..., Any], op: str, seed: int) -> None:
     """Compare the learner's backward for `op` with the reference on seeded random inputs."""
     spec = _operation(op)
-    for args in spec.cases(seeded_rng(seed)):
+    for args, _ in backward_calls(op, seed):
         check_backward(learner, op, args, spec.reference(*args))
 
 
@@ -422,7 +372,7 @@ def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, s
 
     rng = seeded_rng(seed)
     for case in GRAD_CHECK_CASES:
-        arrays = [_signed(rng, shape, *case.scale) for shape in case.shapes]
+        arrays = [signed(rng, shape, *case.scale) for shape in case.shapes]
         reference = tensor_grad_check(case.reference_f(Reference), *(Reference(a.copy()) for a in arrays))
         if (reference < CORRECT_BELOW) != case.correct:
             raise RuntimeError(f"the reference check misjudges the case {case.name!r}: {reference:.3g}")
