@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 import solutions
 
+from backprop_lab.cases import h_points
+
 from . import checks
-from .replay import replayed_box
+from .checks.replay import BadRecord, entries, outcome_of, replayed_box
 
 REPLAYED: dict[str, Callable[..., None]] = {
     "difference": lambda learner, seed, rule: checks.check_difference_against(
@@ -31,5 +33,20 @@ REPLAYED: dict[str, Callable[..., None]] = {
 }
 """check name -> run(replay of the learner's function, **the cell's options)."""
 
-RECORDED: dict[str, Callable[..., None]] = {}
+def _h_backward(results: object, seed: int) -> None:
+    """Each point's recorded result and the box backwards that ran, against the reference engine's gradient."""
+    points = h_points(seed)
+    for (x, y), entry in zip(points, entries(results, len(points))):
+        ran = entry.get("ran") if isinstance(entry, dict) else None
+        if not isinstance(ran, list):
+            raise BadRecord("no list of the boxes that ran")
+        checks.judge_h_backward(outcome_of(entry.get("result")), ran, x, y, checks.reference_h(solutions, x, y)[1])
+
+
+RECORDED: dict[str, Callable[..., None]] = {
+    "h_backward": _h_backward,
+    "topological_sort": lambda results, seed: checks.judge_topological_sort(results, solutions.Scalar, seed),
+    "backpropagate": lambda results, seed: checks.judge_backpropagate(results, solutions.Scalar, seed),
+    "tensor_grad_check": lambda results, seed: checks.judge_tensor_grad_check(results, seed),
+}
 """check name -> judge(test, recorded results), for tests that are not calls of one function."""

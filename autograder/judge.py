@@ -22,7 +22,7 @@ from backprop_lab.hidden_tests import AwaitingJudge
 from backprop_lab.recording import MIME_TYPE
 
 from . import hidden_checks
-from .replay import BadRecord, Replay
+from .checks.replay import BadRecord, Replay
 
 RECORD_CALL = "record"
 AWAITING = AwaitingJudge.__name__

@@ -31,9 +31,10 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Config
+
+from .tamper import GuardedExecute
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -104,7 +105,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             _unshare_network()
 
 
-class LimitedExecute(Execute):
+class LimitedExecute(GuardedExecute):
     """nbgrader's Execute with a whole-notebook time budget and an output byte budget."""
 
     notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)

@@ -19,7 +19,7 @@ import nbformat
 from nbgrader import utils as nbutils
 from traitlets.config import Config
 
-from . import integrity
+from . import integrity, tamper
 from .pipeline import execute_stage, export_file, sanitize_stage
 from .sandbox import Limits
 
@@ -126,6 +126,7 @@ def _execute_notebook(task: Task, name: str, work: Path, home: Path, outcome: Ou
         with nbutils.setenv(NBGRADER_EXECUTION="autograde"):
             stage = execute_stage(config, task.limits, home, task.isolate_network)
             executed = export_file(path, config, stage, resources)
+        outcome.findings.extend(tamper.findings(nbformat.reads(executed, as_version=4)))
     except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
         return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
     return NotebookResult(name, executed=executed)

@@ -8,11 +8,11 @@ Every failure names the likely mistake by comparing the learner's answer with kn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 import math
 from types import ModuleType
 
+from backprop_lab.box_spy import H_BOXES, boxes_spied
 from backprop_lab.cases import box_cases, h_points, local_derivative_calls, random_chains
 
 from .compare import (
@@ -358,39 +358,6 @@ H_BACKWARD_MISTAKES: Mistakes = {
     "multiplied the two contributions at xy instead of adding them": _multiplied_at_xy,
 }
 
-_H_BOXES = ("Add", "Mul", "Log", "Exp")
-
-
-def _recording(box_class: type, calls: list[str]) -> type:
-    """A subclass of `box_class` that notes each call of its backward in `calls`."""
-    name = box_class.__name__
-
-    def backward(self, d_out):
-        calls.append(name)
-        return box_class.backward(self, d_out)
-
-    return type(name, (box_class,), {"backward": backward})
-
-
-@contextmanager
-def _boxes_recorded(namespace: MutableMapping[str, object], classes: Mapping[str, type]) -> Iterator[list[str]]:
-    """Put recording versions of `classes` into the notebook's namespace for the duration of a call."""
-    calls: list[str] = []
-    saved = {name: namespace[name] for name in classes if name in namespace}
-    try:
-        for name, box_class in classes.items():
-            if not isinstance(box_class, type):
-                raise AssertionError(f"{name} should be a class (the box of notebook 03), got {box_class!r:.60}")
-            namespace[name] = _recording(box_class, calls)
-        yield calls
-    finally:
-        for name in classes:
-            if name in saved:
-                namespace[name] = saved[name]
-            else:
-                namespace.pop(name, None)
-
-
 def check_h_forward(h_forward: Callable, x: float, y: float, *, expected: float) -> None:
     """Visible-test check: h_forward(x, y) = log(xy) + exp(xy) on one fixed point."""
     check_call(h_forward, (x, y), expected=expected, rtol=1e-9, mistakes=H_FORWARD_MISTAKES)
@@ -399,7 +366,7 @@ def check_h_forward(h_forward: Callable, x: float, y: float, *, expected: float)
 def check_h_forward_against(h_forward: Callable, reference: ModuleType, *, seed: int) -> None:
     """Hidden-test check at seeded points, against the reference Scalar engine."""
     for x, y in h_points(seed):
-        check_h_forward(h_forward, x, y, expected=_reference_h(reference, x, y)[0])
+        check_h_forward(h_forward, x, y, expected=reference_h(reference, x, y)[0])
 
 
 def check_h_backward(
@@ -417,16 +384,21 @@ def check_h_backward(
     recording subclasses during the call: of `boxes` if given (the reference, in hidden tests),
     else of the notebook's own.
     """
-    classes = {name: (boxes or namespace).get(name) for name in _H_BOXES}
-    with _boxes_recorded(namespace, classes) as calls:
+    classes = {name: (boxes or namespace).get(name) for name in H_BOXES}
+    with boxes_spied(namespace, classes) as calls:
         got = run_quietly(h_backward, x, y)
+    judge_h_backward(got, calls, x, y, expected)
+
+
+def judge_h_backward(got: Outcome, ran: Collection[str], x: float, y: float, expected: Sequence[float]) -> None:
+    """h_backward(x, y) gave `got` after running the backward of the boxes named in `ran`: is that right?"""
     what = f"h_backward({x!r}, {y!r})"
     models = {name: run_quietly(model, x, y).value for name, model in H_BACKWARD_MISTAKES.items()}
     _fail_unless_close(
         got, expected, what=what, mistakes=models, rtol=1e-7, atol=1e-12,
         shape_hint="Return the pair (dh/dx, dh/dy) as a tuple or list.",
     )
-    skipped = [name for name in _H_BOXES if name not in calls]
+    skipped = [name for name in H_BOXES if name not in ran]
     if skipped:
         raise AssertionError(
             f"{what} gives the right numbers, but the backward of {', '.join(skipped)} never ran.\n"
@@ -435,19 +407,10 @@ def check_h_backward(
         )
 
 
-def _reference_h(reference: ModuleType, x: float, y: float) -> tuple[float, tuple[float, float]]:
+def reference_h(reference: ModuleType, x: float, y: float) -> tuple[float, tuple[float, float]]:
     """h and its gradient from the reference Scalar engine."""
     sx, sy = reference.Scalar(x), reference.Scalar(y)
     a = sx * sy
     h = a.log() + a.exp()
     h.backward()
     return h.value, (sx.grad, sy.grad)
-
-
-def check_h_backward_against(
-    h_backward: Callable, namespace: MutableMapping[str, object], reference: ModuleType, *, seed: int
-) -> None:
-    """Hidden-test check at seeded points, with the reference boxes (recorded) standing in for the learner's."""
-    boxes = {name: getattr(reference.boxes, name) for name in _H_BOXES}
-    for x, y in h_points(seed):
-        check_h_backward(h_backward, x, y, expected=_reference_h(reference, x, y)[1], namespace=namespace, boxes=boxes)

@@ -8,17 +8,31 @@ running known-wrong versions of `backpropagate` (mistake models) on the same gra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-import gc
+import base64
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+import zlib
 
-from .compare import failure_message, format_answer, is_close, run_quietly, Outcome, seeded_rng
+import numpy as np
 
-NodeClass = Callable[[float], Any]
-"""A node class built from a number, with + - * and `.parents` (the learner's Scalar or the reference)."""
+from backprop_lab.graph_cases import (
+    DEEP_CHAIN,
+    DEEP_CHAIN_NAME,
+    NodeClass,
+    Recipe,
+    backprop_cases,
+    build,
+    chain,
+    collector_paused,
+    reachable,
+    record_backpropagate,
+    record_topological_sort,
+    sort_graphs,
+    zero_grad_recipe,
+)
 
-DEEP_CHAIN = 100_000
+from .compare import Outcome, as_numbers, failure_message, format_answer, is_close, run_quietly
+from .replay import BadRecord, entries, outcome_of
 
 GRADIENT_MISTAKES = {
     "overwritten": "a gradient was overwritten instead of summed: a node used twice (a + a, or by two "
@@ -48,19 +62,6 @@ def _label(node: Any) -> str:
     details = ([op] if name else []) + ([f"value {value:.4g}"] if isinstance(value, float) else [])
     head = repr(name) if name else f"a {op!r} node"
     return f"{head} ({', '.join(details)})" if details else head
-
-
-def reachable(root: Any) -> list:
-    """Every node `root` depends on, root included, in no particular order (iterative)."""
-    seen, stack, found = {id(root)}, [root], []
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        for parent in node.parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return found
 
 
 def _order_problem(order: list, root: Any, nodes: list) -> str | None:
@@ -123,96 +124,48 @@ def _error_message(what: str, error: BaseException) -> str:
     return f"{what}\n  got: an error: {type(error).__name__}: {error}\n  {advice}"
 
 
-def _call(learner: Callable[..., object], *args: object, what: str) -> object:
-    outcome = run_quietly(learner, *args)
-    if outcome.error is not None:
-        raise AssertionError(_error_message(what, outcome.error)) from outcome.error
-    return outcome.value
+def _decoded_order(recorded: object, root: Any, what: str) -> object:
+    """The learner's recorded order as this graph's nodes (a position of -1 is an object not in the graph)."""
+    if isinstance(recorded, dict) and set(recorded) == {"order"}:
+        try:
+            positions = np.frombuffer(zlib.decompress(base64.b64decode(recorded["order"], validate=True)), dtype="<i8")
+        except (TypeError, ValueError, zlib.error) as error:
+            raise BadRecord(f"an unreadable order: {error}") from None
+        nodes = reachable(root)
+        return [nodes[i] if 0 <= i < len(nodes) else NOT_A_NODE for i in positions.tolist()]
+    got = outcome_of(recorded)
+    if got.error is not None:
+        raise AssertionError(_error_message(what, got.error))
+    return got.value
 
 
-# --- Graphs to test on ----------------------------------------------------------------------------
+class _NotANode:
+    """What a recorded order holds where the learner's list held something not in the graph."""
 
-Recipe = tuple[tuple[float, ...], tuple[tuple[str, int, bool], ...]]
-"""Leaf values, then steps (op, j, swap): new = op(last node, nodes[j]), operands swapped if swap."""
-
-_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
-
-
-def random_recipe(rng, n_leaves: int = 5, n_steps: int = 25) -> Recipe:
-    """A random DAG: a backbone of n_steps operations, each also reading a random earlier node."""
-    leaves = tuple(float(v) for v in rng.choice([-1, 1], n_leaves) * rng.uniform(0.5, 1.5, n_leaves))
-    steps = []
-    for k in range(n_steps):
-        op = str(rng.choice(["+", "-", "*"], p=[0.4, 0.2, 0.4]))
-        steps.append((op, int(rng.integers(0, n_leaves + k)), bool(rng.integers(0, 2))))
-    return leaves, tuple(steps)
+    parents = ()
+    name, op, value = "something that is not a node of this graph", "", None
 
 
-def build(recipe: Recipe, node: NodeClass) -> list:
-    """The recipe's nodes, built with `node` (the root is the last); leaves are named x0, x1, ..."""
-    leaves, steps = recipe
-    nodes = [node(v) for v in leaves]
-    for i, n in enumerate(nodes):
-        n.name = f"x{i}"
-    for op, j, swap in steps:
-        a, b = (nodes[j], nodes[-1]) if swap else (nodes[-1], nodes[j])
-        nodes.append(_OPS[op](a, b))
-    return nodes
+NOT_A_NODE = _NotANode()
 
 
-SMALL_GRAPHS: dict[str, Recipe] = {
-    "a + a": ((3.0,), (("+", 0, False),)),
-    "x + 3·x (a short and a long path to x)": ((1.5, 3.0), (("*", 0, False), ("+", 0, True))),
-    "a diamond: b = 0.5·a, c = b + a, d = c·b": ((2.0, 0.5), (("*", 0, True), ("+", 0, False), ("*", 2, False))),
-}
-
-
-def _diamond_stack(node: NodeClass, depth: int) -> Any:
-    """depth diamonds on top of each other: 2**depth paths, so a sort without a seen-set blows up."""
-    top = node(0.9)
-    top.name = "a"
-    for _ in range(depth):
-        top = (top * 2.0) + (top * 0.5)
-    return top
-
-
-def _chain(node: NodeClass, length: int) -> Any:
-    top = node(1.0)
-    top.name = "start"
-    for _ in range(length):
-        top = -top
-    return top
-
-
-def check_topological_sort_against(learner: Callable[[Any], object], node: NodeClass, foreign: NodeClass,
-                                   seed: int) -> None:
-    """Check the learner's sort on tricky and random graphs of `node`s, on `foreign` nodes, and a deep chain."""
-    rng = seeded_rng(seed)
-    graphs = [(name, build(recipe, node)[-1]) for name, recipe in SMALL_GRAPHS.items()]
-    graphs.append(("twelve diamonds stacked", _diamond_stack(node, 12)))
-    graphs += [(f"random graph #{i}", build(random_recipe(rng), node)[-1]) for i in range(6)]
-    graphs.append(("a graph of another node class (only .parents may be used)",
-                   build(random_recipe(rng), foreign)[-1]))
-    for name, root in graphs:
+def judge_topological_sort(results: object, node: NodeClass, seed: int) -> None:
+    """Judge recorded orders (backprop_lab.graph_cases.record_topological_sort) on graphs rebuilt with `node`."""
+    graphs = sort_graphs(node, seed)
+    recorded = entries(results, len(graphs) + 1)
+    for (name, root), order in zip(graphs, recorded):
         what = f"topological_sort on {name}"
-        check_topological_order(_call(learner, root, what=what), root, what)
-    with _collector_paused():
-        root = _chain(node, DEEP_CHAIN)
-        what = f"topological_sort on a chain {DEEP_CHAIN:,} nodes deep"
-        check_topological_order(_call(learner, root, what=what), root, what)
+        check_topological_order(_decoded_order(order, root, what), root, what)
+    with collector_paused():
+        root = chain(node, DEEP_CHAIN)
+        what = f"topological_sort on {DEEP_CHAIN_NAME}"
+        check_topological_order(_decoded_order(recorded[-1], root, what), root, what)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, which would rescan the 100 000 live nodes again and again
-    (a graph of Scalars has no reference cycles, so nothing is left uncollected)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def check_topological_sort_against(learner: Callable[[Any], object], node: NodeClass, reference: NodeClass,
+                                   seed: int) -> None:
+    """Check the learner's sort on tricky and random graphs of `node`s, on PlainNodes, and a deep chain."""
+    judge_topological_sort(record_topological_sort(learner, node, seed), reference, seed)
 
 
 # --- Gradients ------------------------------------------------------------------------------------
@@ -289,56 +242,74 @@ def _run(backprop: Callable[..., object], recipe: Recipe, node: NodeClass, d_out
     return Outcome(value=_gradients(nodes))
 
 
-def _compare_gradients(learner: Callable[..., object], recipe: Recipe, node: NodeClass, reference: NodeClass,
-                       d_out: float, calls: int, what: str) -> None:
+def _compare_gradients(got: Outcome, recipe: Recipe, reference: NodeClass, d_out: float, calls: int,
+                       what: str) -> None:
     ref_nodes = build(recipe, reference)
     for _ in range(calls):
         ref_nodes[-1].backward(d_out)
     expected = _gradients(ref_nodes)
-    got = _run(learner, recipe, node, d_out, calls)
     if got.error is None and is_close(got.value, expected, 1e-9, 1e-12):
         return
     if got.error is not None:
         raise AssertionError(_error_message(what, got.error)) from got.error
-    models = {name: _run(model, recipe, node, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
+    models = {name: _run(model, recipe, reference, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
     likely = [name for name, model in models.items()
               if model.error is None and not is_close(model.value, expected, 1e-9, 1e-12)
               and is_close(got.value, model.value, 1e-7, 1e-12)]
-    first = next(i for i, (g, e) in enumerate(zip(got.value, expected)) if not is_close(g, e, 1e-9, 1e-12))
+    found = as_numbers(got.value)
+    if found is None or len(found) != len(expected):
+        raise AssertionError(failure_message(f"{what}: the gradients of the graph's nodes", expected, got))
+    first = next(i for i, (g, e) in enumerate(zip(found, expected)) if not is_close(g, e, 1e-9, 1e-12))
     name = ref_nodes[first].name or f"node #{first} ({ref_nodes[first].op})"
     detail = f"{what}: the gradient of {name}"
     hint = "" if likely else "backpropagate walks your topological_sort: if its tests fail, fix those first."
-    raise AssertionError(failure_message(detail, expected[first], Outcome(value=got.value[first]), likely, hint))
+    raise AssertionError(failure_message(detail, expected[first], Outcome(value=found[first]), likely, hint))
+
+
+def judge_backpropagate(results: object, reference: NodeClass, seed: int) -> None:
+    """Judge recorded gradients (backprop_lab.graph_cases.record_backpropagate) against the reference's."""
+    cases = backprop_cases(seed)
+    recorded = entries(results, len(cases) + 1)
+    for (name, recipe, d_out, calls), got in zip(cases, recorded):
+        what = (f"backpropagate on {name}, d_out={d_out:.4g}" if calls == 1 else
+                f"backpropagate called twice on {name} (each gradient must be twice the one-call value)")
+        _compare_gradients(outcome_of(got), recipe, reference, d_out, calls, what)
+    _judge_zero_grad(recorded[-1], zero_grad_recipe(seed), reference)
 
 
 def check_backpropagate_against(learner: Callable[..., object], node: NodeClass, reference: NodeClass,
                                 seed: int) -> None:
     """Compare the learner's gradients with the reference's on tricky and random graphs, called once and
     twice (gradients must double), then check that zero_grad clears them and one more call gives them back."""
-    rng = seeded_rng(seed)
-    cases = [(name, recipe, 1.0) for name, recipe in SMALL_GRAPHS.items()]
-    cases += [(f"random graph #{i}", random_recipe(rng), float(rng.uniform(-3, 3))) for i in range(6)]
-    for name, recipe, d_out in cases:
-        _compare_gradients(learner, recipe, node, reference, d_out, 1, f"backpropagate on {name}, d_out={d_out:.4g}")
-    for name, recipe, d_out in cases[1:4]:
-        _compare_gradients(learner, recipe, node, reference, d_out, 2,
-                           f"backpropagate called twice on {name} (each gradient must be twice the one-call value)")
-    _check_zero_grad(learner, cases[3][1], node, reference)
+    judge_backpropagate(record_backpropagate(learner, node, seed), reference, seed)
 
 
-def _check_zero_grad(learner: Callable[..., object], recipe: Recipe, node: NodeClass, reference: NodeClass) -> None:
-    nodes = build(recipe, node)
-    _call(learner, nodes[-1], 1.0, what="backpropagate before zero_grad")
-    _call(nodes[-1].zero_grad, what="root.zero_grad() (it walks your topological_sort)")
-    left = [n for n in reachable(nodes[-1]) if n.grad != 0.0]
-    if left:
-        raise AssertionError(f"after root.zero_grad(), {_label(left[0])} still has grad {format_answer(left[0].grad)}: "
+ZERO_GRAD_STEPS = {"backpropagate": "backpropagate before zero_grad",
+                   "zero_grad": "root.zero_grad() (it walks your topological_sort)"}
+
+
+def _judge_zero_grad(recorded: object, recipe: Recipe, reference: NodeClass) -> None:
+    if not isinstance(recorded, dict):
+        raise BadRecord("no record of zero_grad")
+    if "step" in recorded:
+        error = outcome_of(recorded.get("result")).error
+        raise AssertionError(_error_message(ZERO_GRAD_STEPS.get(recorded["step"], "zero_grad"), error))
+    ref_nodes = build(recipe, reference)
+    left = outcome_of(recorded.get("left")).value
+    everything = reachable(ref_nodes[-1])
+    if not isinstance(left, list) or len(left) != len(everything):
+        raise BadRecord("the gradients left after zero_grad do not match the graph")
+    still = [(node, grad) for node, grad in zip(everything, left) if grad != 0.0]
+    if still:
+        node, grad = still[0]
+        raise AssertionError(f"after root.zero_grad(), {_label(node)} still has grad {format_answer(grad)}: "
                              "zero_grad resets every node topological_sort(root) lists; check that your sort lists "
                              "every node")
-    ref_nodes = build(recipe, reference)
+    again = outcome_of(recorded.get("again"))
+    if again.error is not None:
+        raise AssertionError(_error_message("backpropagate after zero_grad", again.error))
     ref_nodes[-1].backward(1.0)
-    _call(learner, nodes[-1], 1.0, what="backpropagate after zero_grad")
-    expected, got = _gradients(ref_nodes), _gradients(nodes)
-    if not is_close(got, expected, 1e-9, 1e-12):
+    expected = _gradients(ref_nodes)
+    if not is_close(again.value, expected, 1e-9, 1e-12):
         raise AssertionError("backpropagate after zero_grad should give the one-call gradients again\n"
-                             f"  expected: {format_answer(expected)}\n  got:      {format_answer(got)}")
+                             f"  expected: {format_answer(expected)}\n  got:      {format_answer(again.value)}")

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from backprop_lab.cases import backward_calls, seeded_rng, signed
+from backprop_lab.cases import backward_calls
+from backprop_lab.grad_check_cases import grad_check_arrays, record_grad_checks
 
 from .compare import Mistakes, Outcome, failure_message, run_quietly
+from .replay import BadRecord, entries, outcome_of
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -286,7 +288,11 @@ def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensor
                      what: str = "", hint: str = "") -> None:
     """Run the learner's gradient check on f quietly and judge its verdict (see check_grad_check_verdict)."""
     what = what or f"{getattr(learner, '__name__', 'tensor_grad_check')}({getattr(f, '__name__', 'f')}, ...)"
-    got = run_quietly(learner, f, *tensors)
+    judge_grad_check(run_quietly(learner, f, *tensors), correct, what, hint)
+
+
+def judge_grad_check(got: Outcome, correct: bool, what: str, hint: str = "") -> None:
+    """A gradient check's outcome: an error fails with advice, a number is judged by check_grad_check_verdict."""
     if got.error is not None:
         advice = ("Not written yet: replace `raise NotImplementedError()` with your code."
                   if isinstance(got.error, NotImplementedError) else "Your check raised this error.")
@@ -306,35 +312,13 @@ def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
 
 @dataclass(frozen=True)
 class GradCheckCase:
-    """A function whose backward is right or deliberately wrong, written twice: with the notebook's
-    Tensor (a hand-made op) and with the reference Tensor's public operations."""
+    """What the reference says of one of backprop_lab.grad_check_cases.GRAD_CHECK_INPUTS (same position):
+    the function again, written with the reference Tensor's public operations, and the right verdict."""
 
     name: str
-    learner_f: Callable[[type], Callable[..., Any]]
     reference_f: Callable[[type], Callable[..., Any]]
-    shapes: tuple[tuple[int, ...], ...]
-    scale: tuple[float, float]
     correct: bool
     hint: str = ""
-
-
-def _op(T: type, data: Any, parents: tuple, backward: Callable, name: str) -> Any:
-    return T(data, parents, backward, name)
-
-
-def _cube(T: type, claimed: float) -> Callable[[Any], Any]:
-    return lambda t: _op(T, t.data**3, (t,), lambda g: (claimed * t.data**2 * g,), f"{claimed:g}t² cube")
-
-
-def _steep(T: type) -> Callable[[Any], Any]:
-    return lambda t: _op(T, np.exp(8 * t.data), (t,), lambda g: (8 * np.exp(8 * t.data) * g,), "exp(8t)")
-
-
-def _scaled_cube(T: type, claimed: float) -> Callable[[Any, Any], Any]:
-    def f(s: Any, t: Any) -> Any:
-        return _op(T, s.data * t.data**3, (s, t),
-                   lambda g: (g * t.data**3, claimed * g * s.data * t.data**2), "s·t³")
-    return f
 
 
 def _detached(R: type, t: Any) -> Any:
@@ -342,42 +326,46 @@ def _detached(R: type, t: Any) -> Any:
 
 
 GRAD_CHECK_CASES = (
-    GradCheckCase("t³, correct backward, values of order 1", lambda T: _cube(T, 3.0),
-                  lambda R: lambda t: t * t * t, ((3, 4),), (0.3, 2.0), True),
-    GradCheckCase("t³ with a backward that claims 2t²", lambda T: _cube(T, 2.0),
-                  lambda R: lambda t: t * t * _detached(R, t), ((3, 4),), (0.3, 2.0), False),
-    GradCheckCase("exp(8t), correct backward, a steep function", _steep,
-                  lambda R: lambda t: (t * 8.0).exp(), ((2, 5),), (0.05, 0.3), True,
+    GradCheckCase("t³, correct backward, values of order 1", lambda R: lambda t: t * t * t, True),
+    GradCheckCase("t³ with a backward that claims 2t²", lambda R: lambda t: t * t * _detached(R, t), False),
+    GradCheckCase("exp(8t), correct backward, a steep function", lambda R: lambda t: (t * 8.0).exp(), True,
                   "Likely mistake: a one-sided difference (f(x + ε) − f(x)) / ε: on a steep function its error, "
                   "about ε·f''/(2f'), is far above a central difference's; use (f(x + ε) − f(x − ε)) / (2ε)."),
-    GradCheckCase("t³, correct backward, values near 30 (gradients in the thousands)", lambda T: _cube(T, 3.0),
-                  lambda R: lambda t: t * t * t, ((3, 4),), (20.0, 40.0), True,
+    GradCheckCase("t³, correct backward, values near 30 (gradients in the thousands)", lambda R: lambda t: t * t * t,
+                  True,
                   "Likely mistake: an absolute error |analytic − numeric| instead of a relative one: large "
                   "gradients carry large absolute round-off; divide by max(|analytic|, |numeric|)."),
-    GradCheckCase("s·t³ with two inputs, correct backward", lambda T: _scaled_cube(T, 3.0),
-                  lambda R: lambda s, t: s * t * t * t, ((4,), (4,)), (0.3, 2.0), True),
-    GradCheckCase("s·t³ whose backward is wrong only for the second input t", lambda T: _scaled_cube(T, 2.0),
-                  lambda R: lambda s, t: s * t * t * _detached(R, t), ((4,), (4,)), (0.3, 2.0), False,
+    GradCheckCase("s·t³ with two inputs, correct backward", lambda R: lambda s, t: s * t * t * t, True),
+    GradCheckCase("s·t³ whose backward is wrong only for the second input t",
+                  lambda R: lambda s, t: s * t * t * _detached(R, t), False,
                   "Likely mistake: only the first input was checked: loop over every tensor passed in."),
     GradCheckCase("t³ with a wrong backward on a 30×40 tensor (check a few random entries, not all)",
-                  lambda T: _cube(T, 2.0), lambda R: lambda t: t * t * _detached(R, t), ((30, 40),), (0.3, 2.0),
-                  False),
+                  lambda R: lambda t: t * t * _detached(R, t), False),
 )
 
 
-def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, seed: int) -> None:
-    """The learner's check must call each case's backward right or wrong, as the reference check does,
-    and leave its inputs unchanged."""
+def judge_tensor_grad_check(results: object, seed: int) -> None:
+    """Judge recorded gradient checks (backprop_lab.grad_check_cases.record_grad_checks): each must call the
+    case's backward right or wrong, as the reference check does, and leave its inputs unchanged."""
     from solutions import Tensor as Reference, tensor_grad_check
 
-    rng = seeded_rng(seed)
-    for case in GRAD_CHECK_CASES:
-        arrays = [signed(rng, shape, *case.scale) for shape in case.shapes]
+    recorded = entries(results, len(GRAD_CHECK_CASES))
+    for case, arrays, entry in zip(GRAD_CHECK_CASES, grad_check_arrays(seed), recorded):
         reference = tensor_grad_check(case.reference_f(Reference), *(Reference(a.copy()) for a in arrays))
         if (reference < CORRECT_BELOW) != case.correct:
             raise RuntimeError(f"the reference check misjudges the case {case.name!r}: {reference:.3g}")
-        inputs = [tensor(a.copy()) for a in arrays]
+        if not isinstance(entry, dict):
+            raise BadRecord("a gradient check without its record")
         what = f"tensor_grad_check on {case.name}"
-        check_grad_check(learner, case.learner_f(tensor), *inputs, correct=case.correct, what=what, hint=case.hint)
-        for given, original in zip(inputs, arrays):
-            check_inputs_unchanged(given.data, original, f"{what}: the inputs after the check")
+        judge_grad_check(outcome_of(entry.get("result")), case.correct, what, case.hint)
+        after = outcome_of(entry.get("inputs_after"))
+        if not isinstance(after.value, list) or len(after.value) != len(arrays):
+            raise AssertionError(f"{what}: the inputs' .data after the check cannot be read: "
+                                 f"{after.error or 'not one array per input'}")
+        for given, original in zip(after.value, arrays):
+            check_inputs_unchanged(given, original, f"{what}: the inputs after the check")
+
+
+def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, seed: int) -> None:
+    """The learner's check on every case, run here, then judged as a recorded one."""
+    judge_tensor_grad_check(record_grad_checks(learner, tensor, seed), seed)

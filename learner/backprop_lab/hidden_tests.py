@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .cases import ADAPTERS, CALLS
-from .recording import defaults, emit, outcome
+from .box_spy import H_BOXES, boxes_spied
+from .cases import ADAPTERS, CALLS, h_points
+from .grad_check_cases import record_grad_checks
+from .graph_cases import record_backpropagate, record_topological_sort
+from .recording import defaults, emit, error_outcome, outcome
 
 LITERALS = (str, int, float, bool)
 
@@ -18,7 +21,26 @@ class AwaitingJudge(Exception):
     """Raised at the end of every hidden test cell; only the judge can turn the cell into a pass."""
 
 
-RECORDERS: dict[str, Callable[..., list]] = {}
+def _h_backward(answer: Callable[..., object], seed: int, namespace: dict) -> list[dict]:
+    """h_backward at seeded points, with the notebook's boxes spied on: its result and the backwards that ran."""
+    classes = {name: namespace.get(name) for name in H_BOXES}
+    results = []
+    for x, y in h_points(seed):
+        try:
+            with boxes_spied(namespace, classes) as ran:
+                result = outcome(answer, x, y)
+        except AssertionError as missing:  # a box class the notebook should define is not there
+            result, ran = error_outcome(missing), []
+        results.append({"result": result, "ran": sorted({str(name) for name in ran})})
+    return results
+
+
+RECORDERS: dict[str, Callable[..., list]] = {
+    "h_backward": _h_backward,
+    "topological_sort": lambda answer, seed, node: record_topological_sort(answer, node, seed),
+    "backpropagate": lambda answer, seed, node: record_backpropagate(answer, node, seed),
+    "tensor_grad_check": lambda answer, seed, tensor: record_grad_checks(answer, tensor, seed),
+}
 """Hidden tests that are more than a list of calls of one function: check name -> its recorder."""
 
 

@@ -60,15 +60,20 @@ def _array(array: np.ndarray) -> dict:
                         "data": base64.b64encode(data.tobytes()).decode("ascii")}}
 
 
-def outcome(fn: Callable[..., object], *args: object, **kwargs: object) -> dict:
-    """Call the learner's `fn` quietly: {"value": plain result} or {"error": [type name, message]}."""
+def call_quietly(fn: Callable[..., object], *args: object, **kwargs: object) -> tuple[object, dict | None]:
+    """Call the learner's `fn` with warnings silenced: (its result, None) or (None, the recorded error)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            value = fn(*args, **kwargs)
+            return fn(*args, **kwargs), None
         except Exception as error:  # the learner's bug, of any kind, is part of the record
-            return error_outcome(error)
-    return converted(value)
+            return None, error_outcome(error)
+
+
+def outcome(fn: Callable[..., object], *args: object, **kwargs: object) -> dict:
+    """Call the learner's `fn` quietly: {"value": plain result} or {"error": [type name, message]}."""
+    value, error = call_quietly(fn, *args, **kwargs)
+    return error or converted(value)
 
 
 def converted(value: object) -> dict:

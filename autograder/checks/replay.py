@@ -15,7 +15,7 @@ import numpy as np
 
 from backprop_lab.cases import Call
 
-from .checks.compare import NoVerdict
+from .compare import NoVerdict, Outcome
 
 
 class BadRecord(ValueError):
@@ -90,11 +90,8 @@ class Replay:
     """Stands in for the learner's function: answers each recorded call as the learner's code did."""
 
     def __init__(self, name: str, calls: Sequence[Call], results: object, defaults: object = None) -> None:
-        if not isinstance(results, list) or len(results) != len(calls):
-            count = len(results) if isinstance(results, list) else "no list of"
-            raise BadRecord(f"{count} results for {len(calls)} test inputs")
         self.__name__ = name
-        self.calls, self.results = calls, results
+        self.calls, self.results = calls, entries(results, len(calls))
         self.__signature__ = _signature(defaults if isinstance(defaults, dict) else {})
 
     def __call__(self, *args: object, **kwargs: object) -> object:
@@ -127,3 +124,20 @@ def replayed_box(replay: Replay) -> type:
 
     Box.__name__ = Box.__qualname__ = replay.__name__
     return Box
+
+
+def outcome_of(recorded: object) -> Outcome:
+    """One recorded outcome as the checks' Outcome: its value, or its exception."""
+    try:
+        return Outcome(value=result_of(recorded))
+    except BadRecord:
+        raise
+    except Exception as error:  # the learner's own exception, rebuilt
+        return Outcome(error=error)
+
+
+def entries(results: object, count: int) -> list:
+    """The recorded list of a test's results, which must hold one entry per test input."""
+    if not isinstance(results, list) or len(results) != count:
+        raise BadRecord(f"{len(results) if isinstance(results, list) else 'no list of'} results for {count} test inputs")
+    return results
