@@ -186,6 +186,15 @@ def _order(root: Any) -> list:
     return topological_sort(root)
 
 
+def _local_grads(node: Any) -> tuple:
+    """∂node/∂parents[i]: the notebook's Scalar stores them, the reference's box works them out."""
+    stored = getattr(node, "local_grads", None)
+    if stored is not None:
+        return stored
+    grads = node.box.backward(1.0) if node.parents else ()
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
 def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = False,
            use_local: bool = True) -> Callable[[Any, float], None]:
     """backpropagate with one of its parts broken."""
@@ -196,7 +205,7 @@ def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = F
         for node in order[::-1] if reverse else order:
             d_node = arriving.pop(id(node), 0.0)
             node.grad += d_node
-            for parent, local in zip(node.parents, node.local_grads):
+            for parent, local in zip(node.parents, _local_grads(node)):
                 share = d_node * local if use_local else d_node
                 arriving[id(parent)] = arriving.get(id(parent), 0.0) + share if accumulate else share
 
@@ -207,7 +216,7 @@ def _pushing_grad(root: Any, d_out: float = 1.0) -> None:
     """The pass that uses .grad as its scratch space: right once, wrong when called again."""
     root.grad = d_out
     for node in _order(root):
-        for parent, local in zip(node.parents, node.local_grads):
+        for parent, local in zip(node.parents, _local_grads(node)):
             parent.grad += local * node.grad
 
 
