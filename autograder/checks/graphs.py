@@ -128,7 +128,8 @@ def _decoded_order(recorded: object, root: Any, what: str) -> object:
     """The learner's recorded order as this graph's nodes (a position of -1 is an object not in the graph)."""
     if isinstance(recorded, dict) and set(recorded) == {"order"}:
         try:
-            positions = np.frombuffer(zlib.decompress(base64.b64decode(recorded["order"], validate=True)), dtype="<i8")
+            steps = np.frombuffer(zlib.decompress(base64.b64decode(recorded["order"], validate=True)), dtype="<i4")
+            positions = np.cumsum(steps, dtype=np.int64)
         except (TypeError, ValueError, zlib.error) as error:
             raise BadRecord(f"an unreadable order: {error}") from None
         nodes = reachable(root)
