@@ -114,7 +114,10 @@ class GuardedExecute(Execute):
     async def _snapshot(self) -> dict | None:
         """The kernel's state by a silent request, or None when the kernel would not give it."""
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"state": PROBE})
-        reply = await self.async_wait_for_reply(msg_id)
+        try:
+            reply = await self.async_wait_for_reply(msg_id)
+        except Exception:  # a kernel that hangs or dies on the probe (nbclient's timeout errors vary by version)
+            return None
         state = (reply or {}).get("content", {}).get("user_expressions", {}).get("state", {})
         if state.get("status") != "ok":
             return None
