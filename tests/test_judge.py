@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import nbformat
+from nbgrader.utils import determine_grade
 import numpy as np
 import pytest
 
@@ -105,6 +106,11 @@ def test_without_the_awaiting_error_even_a_right_record_fails(monkeypatch: pytes
     right = recorded(monkeypatch, "relative_error", solutions.relative_error, seed=404)
     [error] = judged(right, awaiting=False).outputs
     assert "did not finish as written" in error.evalue
+
+
+def test_graded_without_the_judge_a_hidden_test_cell_scores_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    right = recorded(monkeypatch, "relative_error", solutions.relative_error, seed=404)
+    assert determine_grade(cell(SOURCE, ran(right))) == (0, 2.0)
 
 
 def test_a_transformed_cell_that_ran_nothing_scores_zero() -> None:

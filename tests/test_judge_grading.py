@@ -127,7 +127,9 @@ def test_an_input_transformer_zeroes_the_hidden_tests_and_is_flagged(
     assert all(by_nbgrader[student].scores[cell] == 0 for cell in HIDDEN)
     scores, summary = by_autograder
     assert all(scores[(student, cell)] == 0 for cell in HIDDEN)
-    assert f"{student}: FLAGGED" in summary and "input_transformers_post" in summary
+    assert f"{student}: FLAGGED" in summary
+    assert f"{student}: FLAGGED (score kept): not run: the kernel was tampered with" in summary
+    assert "an input transformer (input_transformers_post) was added" in summary
 
 
 def test_a_disguised_import_of_the_answer_key_is_flagged(by_autograder: tuple[dict, str]) -> None:
