@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import nbformat
+from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
@@ -110,6 +111,8 @@ class GuardedExecute(Execute):
                 cell.outputs = [tampered(found)]
                 return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    execute_cell = run_sync(async_execute_cell)  # nbclient binds its sync wrapper to its own coroutine
 
     async def _snapshot(self) -> dict | None:
         """The kernel's state by a silent request, or None when the kernel would not give it."""
