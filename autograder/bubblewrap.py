@@ -24,11 +24,10 @@ ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts", "lo
        "passwd", "group", "hosts", "mime.types")
 TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")  # symlinks into /usr on merged-/usr systems
 
-# What hidden and visible test cells import in the kernel, bound read-only from wherever they are
-# installed (an editable install leaves them in the repository, which is otherwise absent inside).
-# Shrinks to the learner package and the kernel-side recorder once hidden tests stop importing
-# `solutions` and `autograder` in the kernel.
-KERNEL_PACKAGES = ("backprop_lab", "solutions", "autograder")
+# What test cells import in the kernel, bound read-only from wherever they are installed (an editable
+# install leaves them in the repository, which is otherwise absent inside): the learner's package,
+# whose `hidden_tests` records results for the grader's judge. Never `solutions` or `autograder`.
+KERNEL_PACKAGES = ("backprop_lab",)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Findin
         except SyntaxError:
             continue
         is_answer = cell.metadata.get("nbgrader", {}).get("solution", False) or bool(_bound_names(tree) & answers)
-        for kind, message in _CodeChecker(aliases, helpers, is_answer).run(tree):
+        for kind, message in _CodeChecker(aliases, helpers, is_answer).run(tree) + tricks(tree):
             findings.append(Finding(kind, f"{where}: {message}"))
     return list(dict.fromkeys(findings))
 
@@ -292,3 +292,92 @@ class _CodeChecker(ast.NodeVisitor):
             self.found.append(("touches-files", f"{func}() reaches outside the submission folder: {outside[0]!r}"))
         elif module_call:
             self.found.append(("touches-files", f"calls {func}() (file system or process access from an answer)"))
+
+
+# --- The building blocks of tricks on the grader: flagged wherever they appear in an answer --------
+
+TRICK_CALLS = {
+    "exec": "runs code built at run time (exec)",
+    "eval": "runs code built at run time (eval)",
+    "compile": "compiles code built at run time (compile)",
+    "__import__": "imports a module by a computed name (__import__)",
+    "importlib.import_module": "imports a module by a computed name (importlib)",
+    "sys._getframe": "reads the caller's frames (sys._getframe)",
+    "inspect.currentframe": "reads the caller's frames (inspect.currentframe)",
+    "inspect.stack": "reads the caller's frames (inspect.stack)",
+    "inspect.getouterframes": "reads the caller's frames (inspect.getouterframes)",
+    "inspect.trace": "reads the caller's frames (inspect.trace)",
+    "gc.get_referrers": "searches live objects (gc.get_referrers)",
+    "gc.get_referents": "searches live objects (gc.get_referents)",
+    "gc.get_objects": "searches live objects (gc.get_objects)",
+    "os.kill": "sends a signal to another process (os.kill)",
+    "os.killpg": "sends a signal to other processes (os.killpg)",
+    "signal.signal": "installs a signal handler (signal.signal)",
+    "signal.pthread_kill": "sends a signal to a thread (signal.pthread_kill)",
+    "sys.settrace": "installs a trace function (sys.settrace)",
+    "sys.setprofile": "installs a profile function (sys.setprofile)",
+    "threading.settrace": "installs a trace function (threading.settrace)",
+    "sys.addaudithook": "installs an audit hook (sys.addaudithook)",
+}
+"""Called (by dotted name) anywhere in an answer, each names its trick."""
+
+TRICK_ATTRIBUTES = {
+    "modules": ("sys", "reads or replaces loaded modules (sys.modules)"),
+    "f_back": (None, "walks frames (f_back)"),
+    "f_locals": (None, "reads a frame's variables (f_locals)"),
+    "f_globals": (None, "reads a frame's globals (f_globals)"),
+    "tb_frame": (None, "reads frames through a traceback (tb_frame)"),
+    "gi_frame": (None, "reads a generator's frame (gi_frame)"),
+    "input_transformers_post": (None, "changes how IPython reads cells (input_transformers_post)"),
+    "input_transformers_cleanup": (None, "changes how IPython reads cells (input_transformers_cleanup)"),
+    "ast_transformers": (None, "changes how IPython runs cells (ast_transformers)"),
+    "excepthook": ("sys", "replaces sys.excepthook"),
+}
+"""attribute -> (the module it must be read on, or None for any object; the trick)."""
+
+TRICK_MODULES = {
+    "ctypes": "loads native code (ctypes)",
+    "builtins": "reaches the builtins module (builtins)",
+    "importlib": "imports modules dynamically (importlib)",
+    "signal": "handles or sends signals (signal)",
+}
+"""Imported anywhere in an answer, each names its trick."""
+
+REFLECTION = {"getattr", "setattr", "delattr"}
+
+
+def tricks(tree: ast.AST) -> list[tuple[str, str]]:
+    """The building blocks of tricks on the grader in one answer cell, each with a message that names it."""
+    modules = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
+               if isinstance(node, ast.Import) for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            found += _trick_call(node, modules)
+        elif isinstance(node, ast.Attribute) and node.attr in TRICK_ATTRIBUTES:
+            owner, trick = TRICK_ATTRIBUTES[node.attr]
+            if owner is None or _dotted(node.value) == owner:
+                found.append(("trick", trick))
+        elif isinstance(node, ast.Name) and node.id == "__builtins__":
+            found.append(("trick", "reaches the builtins through __builtins__"))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            found += [("trick", TRICK_MODULES[n.split(".")[0]]) for n in names if n.split(".")[0] in TRICK_MODULES]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "/proc" in node.value:
+            found.append(("trick", "reads another process's state through /proc"))
+    return list(dict.fromkeys(found))
+
+
+def _trick_call(node: ast.Call, modules: set[str]) -> list[tuple[str, str]]:
+    func = _dotted(node.func)
+    if func in TRICK_CALLS:
+        return [("trick", TRICK_CALLS[func])]
+    if func == "events.register" or func.endswith(".events.register"):
+        return [("trick", "registers an IPython event callback (events.register)")]
+    if func in REFLECTION and node.args:
+        name = node.args[1] if len(node.args) > 1 else None
+        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+            return [("trick", f"{func} with a computed attribute name")]
+        if _root_name(node.args[0]) in modules:
+            return [("trick", f"{func} on the module {_dotted(node.args[0])}")]
+    return []

@@ -15,6 +15,7 @@ from nbconvert.exporters import NotebookExporter
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import AssignLatePenalties, Execute, SaveAutoGrades
 from traitlets.config import Config
+from traitlets.utils.importstring import import_item
 
 from .cgroup import Group
 from .sandbox import Isolation, Limits, LimitedExecute, SandboxedKernelManager, limits_config
@@ -43,7 +44,12 @@ def exporter(config: Config, preprocessors: list[Any]) -> NotebookExporter:
 def _autograde_lists(config: Config) -> tuple[list, list]:
     """The course's configured Autograde preprocessor lists (nbgrader's defaults unless overridden)."""
     converter = Autograde(config=config)
-    return list(converter.sanitize_preprocessors), list(converter.autograde_preprocessors)
+    return _classes(converter.sanitize_preprocessors), _classes(converter.autograde_preprocessors)
+
+
+def _classes(preprocessors: list) -> list[type]:
+    """The config may name a preprocessor by import string, as nbconvert's register_preprocessor allows."""
+    return [import_item(pp) if isinstance(pp, str) else pp for pp in preprocessors]
 
 
 def _first_writer(autograde: list[type]) -> int:

@@ -33,13 +33,13 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Config
 
 from . import bubblewrap, cgroup
 from .lifetime import die_with_parent
 from .output_budget import OutputBudget
+from .tamper import GuardedExecute
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -180,7 +180,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             _unshare_network()
 
 
-class LimitedExecute(OutputBudget, Execute):
+class LimitedExecute(OutputBudget, GuardedExecute):
     """nbgrader's Execute with a whole-notebook time budget and an output byte budget (`OutputBudget`)."""
 
     notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)

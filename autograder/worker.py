@@ -20,7 +20,7 @@ import nbformat
 from nbgrader import utils as nbutils
 from traitlets.config import Config
 
-from . import cgroup, integrity
+from . import cgroup, integrity, tamper
 from .pipeline import execute_stage, export_file, sanitize_stage
 from .sandbox import Isolation, Limits
 
@@ -123,6 +123,7 @@ def _execute_notebook(task: Task, name: str, work: Path, outcome: Outcome) -> No
     try:
         export_file(path, config, sanitize_stage(config), resources)
         executed = _run_in_sandbox(task, path, work, config, resources)
+        outcome.findings.extend(tamper.findings(nbformat.reads(executed, as_version=4)))
     except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
         return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
     return NotebookResult(name, executed=executed)

@@ -16,3 +16,18 @@ c.Execute.interrupt_on_timeout = True
 # Keep a learner's runaway printing from bloating the autograded notebook and the feedback.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 100
+
+# Hidden test cells only record the learner's results; the judge compares them with `solutions` in the
+# grader's own process, so the answer key never enters the learner's kernel. Named by import string:
+# a learner's environment without `autograder` still loads this file (for the formgrader), and grading
+# there fails (a hidden test cell ends in an error that only the judge clears), it never passes.
+# GuardedExecute is nbgrader's Execute that first checks the kernel for hooks learner code planted
+# (input transformers, trace functions, patched modules) and fails a test cell run in such a kernel.
+c.Autograde.autograde_preprocessors = [
+    "autograder.tamper.GuardedExecute",
+    "nbgrader.preprocessors.LimitOutput",
+    "autograder.judge.Judge",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

@@ -23,6 +23,11 @@ c.CourseDirectory.course_id = "demo-course"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
 c.Execute.timeout = 20
+c.Autograde.autograde_preprocessors = [  # as in course/nbgrader_config.py: the kernel check before test cells
+    "autograder.tamper.GuardedExecute", "nbgrader.preprocessors.LimitOutput", "autograder.judge.Judge",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 """
 
 SQUARE = 'def square(x):\n    """x times x."""\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION'

@@ -25,11 +25,12 @@ HOST_TMP_FILE = Path("/tmp", f"grader-only-{uuid.uuid4().hex[:12]}")
 ISOLATION = Isolation.detect()
 needs_bubblewrap = pytest.mark.skipif(not ISOLATION.bubblewrap, reason="bubblewrap missing: apt-get install bubblewrap")
 
-PROBE = ("import json, os, solutions\nstatus = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+PROBE = ("import importlib.util, json, os\nstatus = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
          "json.dumps({'root': sorted(os.listdir('/')), 'uid': os.getuid(), 'cap': status['CapEff'].strip(),\n"
          "            'no_new_privs': status['NoNewPrivs'].strip(), 'pids': sorted(p for p in os.listdir('/proc') "
          "if p.isdigit()),\n            'home': os.path.expanduser('~'), 'tmp': os.listdir('/tmp'),\n"
          "            'cwd': os.getcwd(),\n"
+         "            'importable': {m: importlib.util.find_spec(m) is not None for m in ('solutions', 'autograder', 'backprop_lab')},\n"
          f"            'in_repo': sorted(os.listdir('{REPO}')),\n"
          f"            'repo': [p for p in ['{REPO / 'course'}', '{REPO / 'README.md'}', '{REPO / '.git'}'] "
          "if os.path.exists(p)]})")
@@ -110,6 +111,12 @@ def test_kernel_sees_only_what_is_bound(executed) -> None:
     assert inside["cwd"] == str(work) and inside["home"] == bubblewrap.HOME
     assert HOST_TMP_FILE.name not in inside["tmp"]  # /tmp is the sandbox's own
     assert len(inside["pids"]) <= 3  # the sandbox's init, the kernel, perhaps a child: never the grader
+
+
+@needs_bubblewrap
+def test_the_answer_key_cannot_be_imported_in_the_kernel(executed) -> None:
+    nb, _ = executed
+    assert seen(nb)["importable"] == {"solutions": False, "autograder": False, "backprop_lab": True}
 
 
 @needs_bubblewrap

@@ -79,9 +79,9 @@ def reversed_chain_forward(chain, x):
 @settings(max_examples=20)
 @given(st.integers(0, 10**6))
 def test_the_hidden_chain_checks_accept_another_algorithm_and_reject_the_wrong_order(seed: int) -> None:
-    check_chain_backward_against(recursive_chain_backward, boxes, seed=seed)
+    check_chain_backward_against(recursive_chain_backward, seed=seed)
     with pytest.raises(AssertionError, match="the wrong order"):
-        check_chain_forward_against(reversed_chain_forward, boxes, seed=seed)
+        check_chain_forward_against(reversed_chain_forward, seed=seed)
 
 
 @settings(max_examples=40)

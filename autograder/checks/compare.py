@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from backprop_lab.cases import seeded_rng  # noqa: F401 (hidden-test helpers draw inputs from it)
 from backprop_lab.checks.compare import Mistakes, check_call
 
 
@@ -37,8 +36,3 @@ def check_against(
             learner, case.args, case.kwargs,
             expected=expected, rtol=rtol, atol=atol, mistakes=mistakes, what=case.what, error_hints=error_hints,
         )
-
-
-def seeded_rng(seed: int) -> np.random.Generator:
-    """The random generator hidden tests draw inputs from: a fixed seed keeps grading deterministic."""
-    return np.random.default_rng(seed)

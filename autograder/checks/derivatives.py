@@ -8,18 +8,15 @@ The visible checks, `backprop_lab.checks.check_<answer>`, name mistakes without 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-import inspect
+from collections.abc import Callable, Sequence
 import math
 
-import numpy as np
-
+from backprop_lab.cases import default_epsilon_call, difference_cases, order_of_accuracy_data, relative_error_pairs
 from backprop_lab.checks.compare import Mistakes, NoVerdict, check_call, is_close, run_quietly
 from backprop_lab.checks.derivatives import RELATIVE_ERROR_MISTAKES as VISIBLE_RELATIVE_ERROR_MISTAKES
 from backprop_lab.checks.derivatives import DifferenceRule, default_epsilon, signature_hint
 
-from .compare import Case, check_against, seeded_rng
-
+from .compare import Case, check_against
 
 
 # --- Mistake models: the difference quotients learners write by accident -----------------------
@@ -104,33 +101,6 @@ def _rule_mistakes(learner: DifferenceRule, rule: str, uses_default_epsilon: boo
     return mistakes
 
 
-# --- The functions hidden tests differentiate: smooth where the random points fall ---------------
-
-def cube(x: float) -> float:
-    return x**3
-
-
-def h(x: float, y: float) -> float:
-    """The course's running example: log(xy) + exp(xy)."""
-    return math.log(x * y) + math.exp(x * y)
-
-
-def tilt(x: float, y: float, z: float) -> float:
-    return x * y * z + x**2 - math.sin(z)
-
-
-_PANEL = (cube, math.sin, math.exp, h, tilt)
-
-
-def _difference_cases(seed: int) -> Iterator[Case]:
-    """Every panel function, at a random point in [0.5, 2] and every input, with ε from 1e-3 to 1e-2."""
-    rng = seeded_rng(seed)
-    for f in _PANEL:
-        arity = len(inspect.signature(f).parameters)
-        for arg in range(arity):
-            vals = tuple(float(v) for v in rng.uniform(0.5, 2.0, arity).round(3))
-            epsilon = float(rng.choice([1e-2, 3e-3, 1e-3]))
-            yield Case((f, *vals), {"arg": arg, "epsilon": epsilon})
 
 
 def check_difference_against(
@@ -140,10 +110,11 @@ def check_difference_against(
     __tracebackhide__ = True
     hints = signature_hint(learner)
     mistakes = _rule_mistakes(learner, rule, uses_default_epsilon=False)
-    check_against(learner, reference, _difference_cases(seed), rtol=1e-8, mistakes=mistakes, error_hints=hints)
-    x = round(float(seeded_rng(seed).uniform(0.5, 2.0)), 3)
+    cases = [Case(args, kwargs) for args, kwargs in difference_cases(seed)]
+    check_against(learner, reference, cases, rtol=1e-8, mistakes=mistakes, error_hints=hints)
+    args, _ = default_epsilon_call(seed)
     check_call(
-        learner, (math.sin, x), expected=reference(math.sin, x), rtol=1e-6,
+        learner, args, expected=reference(*args), rtol=1e-6,
         mistakes=_rule_mistakes(learner, rule, uses_default_epsilon=True), error_hints=hints,
     )
 
@@ -162,12 +133,7 @@ def check_relative_error_against(
 ) -> None:
     """Hidden-test check: equal to the reference on seeded pairs of every sign and size, both ways round."""
     __tracebackhide__ = True
-    rng = seeded_rng(seed)
-    pairs = [(0.0, 0.0)]
-    for scale in (1e-3, 1.0, 1e4):
-        a, b = (rng.normal(size=2) * scale).round(6).tolist()
-        pairs += [(a, b), (b, a), (a, a * (1 + 1e-7))]
-    cases = [Case((a, b), {}) for a, b in pairs]
+    cases = [Case(pair, {}) for pair in relative_error_pairs(seed)]
     check_against(learner, reference, cases, rtol=1e-9, atol=1e-15, mistakes=RELATIVE_ERROR_MISTAKES)
 
 
@@ -192,9 +158,6 @@ ORDER_OF_ACCURACY_MISTAKES: Mistakes = {
 }
 
 
-def _rounded(value: float) -> float:
-    """Four significant digits: short enough to read in a message, and the fit barely moves."""
-    return float(f"{value:.4g}")
 
 
 def check_order_of_accuracy_against(
@@ -205,13 +168,6 @@ def check_order_of_accuracy_against(
 ) -> None:
     """Hidden-test check on seeded error ≈ C·ε^p data, ±1% noise over 3 decades: any sound fit is within 0.02 of p."""
     __tracebackhide__ = True
-    rng = seeded_rng(seed)
-    cases = []
-    for order in (1, 2, 4):
-        count = int(rng.integers(3, 8))
-        start = float(rng.uniform(1, 2))
-        epsilons = [_rounded(e) for e in 10.0 ** -np.linspace(start, start + 3, count)]
-        constant = float(rng.uniform(0.2, 5.0))
-        errors = [_rounded(constant * e**order * rng.uniform(0.99, 1.01)) for e in epsilons]
-        cases.append(Case((epsilons, errors), {}, f"order_of_accuracy(epsilons={epsilons}, errors={errors})"))
+    cases = [Case((epsilons, errors), {}, f"order_of_accuracy(epsilons={epsilons}, errors={errors})")
+             for epsilons, errors in order_of_accuracy_data(seed)]
     check_against(learner, reference, cases, rtol=0.0, atol=0.02, mistakes=ORDER_OF_ACCURACY_MISTAKES)

@@ -1,126 +1,110 @@
-"""Hidden-test checks for notebook 04: topological sort on tricky graphs, and backpropagation over them.
+"""Checks for notebook 04: topological order of a computation graph, and backpropagation over it.
 
-Orders are judged by `backprop_lab.checks.check_topological_order` (the property, not one list).
-Gradients are compared with the reference `Scalar` built from the same recipe, and a wrong answer is
-named by running known-wrong versions of `backpropagate` (mistake models, walking the reference
-order) on the same graph.
+A topological order is checked by its property (every node once, the root first, each node before
+its inputs), never against one list, so depth-first search and Kahn's method both pass. Gradients
+are compared with the reference `Scalar` built from the same recipe, and a wrong answer is named by
+running known-wrong versions of `backpropagate` (mistake models) on the same graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-import gc
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+import zlib
 
-from backprop_lab.checks.compare import Outcome, failure_message, format_answer, is_close, run_quietly
-from backprop_lab.checks.graphs import (
-    GRADIENT_MISTAKES,
-    call_or_fail,
-    check_topological_order,
-    error_message,
-    node_label,
+import numpy as np
+
+from backprop_lab.graph_cases import (
+    DEEP_CHAIN,
+    DEEP_CHAIN_NAME,
+    NodeClass,
+    Recipe,
+    backprop_cases,
+    build,
+    chain,
+    collector_paused,
     reachable,
+    record_backpropagate,
+    record_topological_sort,
+    sort_graphs,
+    zero_grad_recipe,
 )
 
-from .compare import seeded_rng
+from backprop_lab.checks.compare import Outcome, as_numbers, failure_message, format_answer, is_close, run_quietly
+from backprop_lab.checks.graphs import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
+from .replay import BadRecord, entries, outcome_of
 
-NodeClass = Callable[[float], Any]
-"""A node class built from a number, with + - * and `.parents` (the learner's Scalar or the reference)."""
-
-DEEP_CHAIN = 100_000
-
-# --- Graphs to test on ----------------------------------------------------------------------------
-
-Recipe = tuple[tuple[float, ...], tuple[tuple[str, int, bool], ...]]
-"""Leaf values, then steps (op, j, swap): new = op(last node, nodes[j]), operands swapped if swap."""
-
-_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
-
-
-def random_recipe(rng, n_leaves: int = 5, n_steps: int = 25) -> Recipe:
-    """A random DAG: a backbone of n_steps operations, each also reading a random earlier node."""
-    leaves = tuple(float(v) for v in rng.choice([-1, 1], n_leaves) * rng.uniform(0.5, 1.5, n_leaves))
-    steps = []
-    for k in range(n_steps):
-        op = str(rng.choice(["+", "-", "*"], p=[0.4, 0.2, 0.4]))
-        steps.append((op, int(rng.integers(0, n_leaves + k)), bool(rng.integers(0, 2))))
-    return leaves, tuple(steps)
+def _decoded_order(recorded: object, root: Any, what: str) -> object:
+    """The learner's recorded order as this graph's nodes (a position of -1 is an object not in the graph)."""
+    if isinstance(recorded, dict) and set(recorded) == {"order"}:
+        try:
+            steps = np.frombuffer(zlib.decompress(base64.b64decode(recorded["order"], validate=True)), dtype="<i4")
+            positions = np.cumsum(steps, dtype=np.int64)
+        except (TypeError, ValueError, zlib.error) as error:
+            raise BadRecord(f"an unreadable order: {error}") from None
+        nodes = reachable(root)
+        return [nodes[i] if 0 <= i < len(nodes) else NOT_A_NODE for i in positions.tolist()]
+    got = outcome_of(recorded)
+    if got.error is not None:
+        raise AssertionError(error_message(what, got.error))
+    return got.value
 
 
-def build(recipe: Recipe, node: NodeClass) -> list:
-    """The recipe's nodes, built with `node` (the root is the last); leaves are named x0, x1, ..."""
-    leaves, steps = recipe
-    nodes = [node(v) for v in leaves]
-    for i, n in enumerate(nodes):
-        n.name = f"x{i}"
-    for op, j, swap in steps:
-        a, b = (nodes[j], nodes[-1]) if swap else (nodes[-1], nodes[j])
-        nodes.append(_OPS[op](a, b))
-    return nodes
+class _NotANode:
+    """What a recorded order holds where the learner's list held something not in the graph."""
+
+    parents = ()
+    name, op, value = "something that is not a node of this graph", "", None
 
 
-SMALL_GRAPHS: dict[str, Recipe] = {
-    "a + a": ((3.0,), (("+", 0, False),)),
-    "x + 3·x (a short and a long path to x)": ((1.5, 3.0), (("*", 0, False), ("+", 0, True))),
-    "a diamond: b = 0.5·a, c = b + a, d = c·b": ((2.0, 0.5), (("*", 0, True), ("+", 0, False), ("*", 2, False))),
-}
+NOT_A_NODE = _NotANode()
 
 
-def _diamond_stack(node: NodeClass, depth: int) -> Any:
-    """depth diamonds on top of each other: 2**depth paths, so a sort without a seen-set blows up."""
-    top = node(0.9)
-    top.name = "a"
-    for _ in range(depth):
-        top = (top * 2.0) + (top * 0.5)
-    return top
-
-
-def _chain(node: NodeClass, length: int) -> Any:
-    top = node(1.0)
-    top.name = "start"
-    for _ in range(length):
-        top = -top
-    return top
-
-
-def check_topological_sort_against(learner: Callable[[Any], object], node: NodeClass, foreign: NodeClass,
-                                   seed: int) -> None:
-    """Check the learner's sort on tricky and random graphs of `node`s, on `foreign` nodes, and a deep chain."""
-    rng = seeded_rng(seed)
-    graphs = [(name, build(recipe, node)[-1]) for name, recipe in SMALL_GRAPHS.items()]
-    graphs.append(("twelve diamonds stacked", _diamond_stack(node, 12)))
-    graphs += [(f"random graph #{i}", build(random_recipe(rng), node)[-1]) for i in range(6)]
-    graphs.append(("a graph of another node class (only .parents may be used)",
-                   build(random_recipe(rng), foreign)[-1]))
-    for name, root in graphs:
+def judge_topological_sort(results: object, node: NodeClass, seed: int) -> None:
+    """Judge recorded orders (backprop_lab.graph_cases.record_topological_sort) on graphs rebuilt with `node`."""
+    graphs = sort_graphs(node, seed)
+    recorded = entries(results, len(graphs) + 1)
+    for (name, root), order in zip(graphs, recorded):
         what = f"topological_sort on {name}"
-        check_topological_order(call_or_fail(learner, root, what=what), root, what)
-    with _collector_paused():
-        root = _chain(node, DEEP_CHAIN)
-        what = f"topological_sort on a chain {DEEP_CHAIN:,} nodes deep"
-        check_topological_order(call_or_fail(learner, root, what=what), root, what)
+        check_topological_order(_decoded_order(order, root, what), root, what)
+    with collector_paused():
+        root = chain(node, DEEP_CHAIN)
+        what = f"topological_sort on {DEEP_CHAIN_NAME}"
+        check_topological_order(_decoded_order(recorded[-1], root, what), root, what)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, which would rescan the 100 000 live nodes again and again
-    (a graph of Scalars has no reference cycles, so nothing is left uncollected)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def check_topological_sort_against(learner: Callable[[Any], object], node: NodeClass, reference: NodeClass,
+                                   seed: int) -> None:
+    """Check the learner's sort on tricky and random graphs of `node`s, on PlainNodes, and a deep chain."""
+    judge_topological_sort(record_topological_sort(learner, node, seed), reference, seed)
 
 
 # --- Gradients ------------------------------------------------------------------------------------
+
+def check_gradient(got: object, expected: float, what: str,
+                   mistakes: Mapping[str, float | Sequence[float]] | None = None, rtol: float = 1e-9) -> None:
+    """Assert one gradient; `mistakes` maps a mistake to the value (or values) it would give here."""
+    if is_close(got, expected, rtol, 1e-12):
+        return
+    likely = [name for name, values in (mistakes or {}).items()
+              if any(is_close(got, v, 1e-6, 1e-12) for v in (values if isinstance(values, Sequence) else [values]))]
+    raise AssertionError(failure_message(what, expected, Outcome(value=got), likely))
+
 
 def _order(root: Any) -> list:
     from solutions import topological_sort  # the reference order, used only by the mistake models
 
     return topological_sort(root)
+
+
+def _local_grads(node: Any) -> tuple:
+    """∂node/∂parents[i]: the notebook's Scalar stores them, the reference's box works them out."""
+    stored = getattr(node, "local_grads", None)
+    if stored is not None:
+        return stored
+    grads = node.box.backward(1.0) if node.parents else ()
+    return grads if isinstance(grads, tuple) else (grads,)
 
 
 def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = False,
@@ -133,7 +117,7 @@ def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = F
         for node in order[::-1] if reverse else order:
             d_node = arriving.pop(id(node), 0.0)
             node.grad += d_node
-            for parent, local in zip(node.parents, node.local_grads):
+            for parent, local in zip(node.parents, _local_grads(node)):
                 share = d_node * local if use_local else d_node
                 arriving[id(parent)] = arriving.get(id(parent), 0.0) + share if accumulate else share
 
@@ -144,7 +128,7 @@ def _pushing_grad(root: Any, d_out: float = 1.0) -> None:
     """The pass that uses .grad as its scratch space: right once, wrong when called again."""
     root.grad = d_out
     for node in _order(root):
-        for parent, local in zip(node.parents, node.local_grads):
+        for parent, local in zip(node.parents, _local_grads(node)):
             parent.grad += local * node.grad
 
 
@@ -179,56 +163,74 @@ def _run(backprop: Callable[..., object], recipe: Recipe, node: NodeClass, d_out
     return Outcome(value=_gradients(nodes))
 
 
-def _compare_gradients(learner: Callable[..., object], recipe: Recipe, node: NodeClass, reference: NodeClass,
-                       d_out: float, calls: int, what: str) -> None:
+def _compare_gradients(got: Outcome, recipe: Recipe, reference: NodeClass, d_out: float, calls: int,
+                       what: str) -> None:
     ref_nodes = build(recipe, reference)
     for _ in range(calls):
         ref_nodes[-1].backward(d_out)
     expected = _gradients(ref_nodes)
-    got = _run(learner, recipe, node, d_out, calls)
     if got.error is None and is_close(got.value, expected, 1e-9, 1e-12):
         return
     if got.error is not None:
         raise AssertionError(error_message(what, got.error)) from got.error
-    models = {name: _run(model, recipe, node, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
+    models = {name: _run(model, recipe, reference, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
     likely = [name for name, model in models.items()
               if model.error is None and not is_close(model.value, expected, 1e-9, 1e-12)
               and is_close(got.value, model.value, 1e-7, 1e-12)]
-    first = next(i for i, (g, e) in enumerate(zip(got.value, expected)) if not is_close(g, e, 1e-9, 1e-12))
+    found = as_numbers(got.value)
+    if found is None or len(found) != len(expected):
+        raise AssertionError(failure_message(f"{what}: the gradients of the graph's nodes", expected, got))
+    first = next(i for i, (g, e) in enumerate(zip(found, expected)) if not is_close(g, e, 1e-9, 1e-12))
     name = ref_nodes[first].name or f"node #{first} ({ref_nodes[first].op})"
     detail = f"{what}: the gradient of {name}"
     hint = "" if likely else "backpropagate walks your topological_sort: if its tests fail, fix those first."
-    raise AssertionError(failure_message(detail, expected[first], Outcome(value=got.value[first]), likely, hint))
+    raise AssertionError(failure_message(detail, expected[first], Outcome(value=found[first]), likely, hint))
+
+
+def judge_backpropagate(results: object, reference: NodeClass, seed: int) -> None:
+    """Judge recorded gradients (backprop_lab.graph_cases.record_backpropagate) against the reference's."""
+    cases = backprop_cases(seed)
+    recorded = entries(results, len(cases) + 1)
+    for (name, recipe, d_out, calls), got in zip(cases, recorded):
+        what = (f"backpropagate on {name}, d_out={d_out:.4g}" if calls == 1 else
+                f"backpropagate called twice on {name} (each gradient must be twice the one-call value)")
+        _compare_gradients(outcome_of(got), recipe, reference, d_out, calls, what)
+    _judge_zero_grad(recorded[-1], zero_grad_recipe(seed), reference)
 
 
 def check_backpropagate_against(learner: Callable[..., object], node: NodeClass, reference: NodeClass,
                                 seed: int) -> None:
     """Compare the learner's gradients with the reference's on tricky and random graphs, called once and
     twice (gradients must double), then check that zero_grad clears them and one more call gives them back."""
-    rng = seeded_rng(seed)
-    cases = [(name, recipe, 1.0) for name, recipe in SMALL_GRAPHS.items()]
-    cases += [(f"random graph #{i}", random_recipe(rng), float(rng.uniform(-3, 3))) for i in range(6)]
-    for name, recipe, d_out in cases:
-        _compare_gradients(learner, recipe, node, reference, d_out, 1, f"backpropagate on {name}, d_out={d_out:.4g}")
-    for name, recipe, d_out in cases[1:4]:
-        _compare_gradients(learner, recipe, node, reference, d_out, 2,
-                           f"backpropagate called twice on {name} (each gradient must be twice the one-call value)")
-    _check_zero_grad(learner, cases[3][1], node, reference)
+    judge_backpropagate(record_backpropagate(learner, node, seed), reference, seed)
 
 
-def _check_zero_grad(learner: Callable[..., object], recipe: Recipe, node: NodeClass, reference: NodeClass) -> None:
-    nodes = build(recipe, node)
-    call_or_fail(learner, nodes[-1], 1.0, what="backpropagate before zero_grad")
-    call_or_fail(nodes[-1].zero_grad, what="root.zero_grad() (it walks your topological_sort)")
-    left = [n for n in reachable(nodes[-1]) if n.grad != 0.0]
-    if left:
-        raise AssertionError(f"after root.zero_grad(), {node_label(left[0])} still has grad {format_answer(left[0].grad)}: "
+ZERO_GRAD_STEPS = {"backpropagate": "backpropagate before zero_grad",
+                   "zero_grad": "root.zero_grad() (it walks your topological_sort)"}
+
+
+def _judge_zero_grad(recorded: object, recipe: Recipe, reference: NodeClass) -> None:
+    if not isinstance(recorded, dict):
+        raise BadRecord("no record of zero_grad")
+    if "step" in recorded:
+        error = outcome_of(recorded.get("result")).error
+        raise AssertionError(error_message(ZERO_GRAD_STEPS.get(recorded["step"], "zero_grad"), error))
+    ref_nodes = build(recipe, reference)
+    left = outcome_of(recorded.get("left")).value
+    everything = reachable(ref_nodes[-1])
+    if not isinstance(left, list) or len(left) != len(everything):
+        raise BadRecord("the gradients left after zero_grad do not match the graph")
+    still = [(node, grad) for node, grad in zip(everything, left) if grad != 0.0]
+    if still:
+        node, grad = still[0]
+        raise AssertionError(f"after root.zero_grad(), {node_label(node)} still has grad {format_answer(grad)}: "
                              "zero_grad resets every node topological_sort(root) lists; check that your sort lists "
                              "every node")
-    ref_nodes = build(recipe, reference)
+    again = outcome_of(recorded.get("again"))
+    if again.error is not None:
+        raise AssertionError(error_message("backpropagate after zero_grad", again.error))
     ref_nodes[-1].backward(1.0)
-    call_or_fail(learner, nodes[-1], 1.0, what="backpropagate after zero_grad")
-    expected, got = _gradients(ref_nodes), _gradients(nodes)
-    if not is_close(got, expected, 1e-9, 1e-12):
+    expected = _gradients(ref_nodes)
+    if not is_close(again.value, expected, 1e-9, 1e-12):
         raise AssertionError("backpropagate after zero_grad should give the one-call gradients again\n"
-                             f"  expected: {format_answer(expected)}\n  got:      {format_answer(got)}")
+                             f"  expected: {format_answer(expected)}\n  got:      {format_answer(again.value)}")

@@ -8,9 +8,10 @@ learner's own function again (a chain run backwards).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 import math
+
+from ..box_spy import H_BOXES, boxes_spied
 
 from .compare import (
     Mistakes,
@@ -332,39 +333,6 @@ H_BACKWARD_MISTAKES: Mistakes = {
     "multiplied the two contributions at xy instead of adding them": _multiplied_at_xy,
 }
 
-H_BOXES = ("Add", "Mul", "Log", "Exp")
-
-
-def _recording(box_class: type, calls: list[str]) -> type:
-    """A subclass of `box_class` that notes each call of its backward in `calls`."""
-    name = box_class.__name__
-
-    def backward(self, d_out):
-        calls.append(name)
-        return box_class.backward(self, d_out)
-
-    return type(name, (box_class,), {"backward": backward})
-
-
-@contextmanager
-def _boxes_recorded(namespace: MutableMapping[str, object], classes: Mapping[str, type]) -> Iterator[list[str]]:
-    """Put recording versions of `classes` into the notebook's namespace for the duration of a call."""
-    calls: list[str] = []
-    saved = {name: namespace[name] for name in classes if name in namespace}
-    try:
-        for name, box_class in classes.items():
-            if not isinstance(box_class, type):
-                raise AssertionError(f"{name} should be a class (the box of notebook 03), got {box_class!r:.60}")
-            namespace[name] = _recording(box_class, calls)
-        yield calls
-    finally:
-        for name in classes:
-            if name in saved:
-                namespace[name] = saved[name]
-            else:
-                namespace.pop(name, None)
-
-
 def check_h_forward(h_forward: Callable, x: float, y: float, *, expected: float) -> None:
     """Visible-test check: h_forward(x, y) = log(xy) + exp(xy) on one fixed point."""
     check_call(h_forward, (x, y), expected=expected, rtol=1e-9, mistakes=H_FORWARD_MISTAKES)
@@ -386,15 +354,20 @@ def check_h_backward(
     else of the notebook's own.
     """
     classes = {name: (boxes or namespace).get(name) for name in H_BOXES}
-    with _boxes_recorded(namespace, classes) as calls:
+    with boxes_spied(namespace, classes) as calls:
         got = run_quietly(h_backward, x, y)
+    judge_h_backward(got, calls, x, y, expected)
+
+
+def judge_h_backward(got: Outcome, ran: Collection[str], x: float, y: float, expected: Sequence[float]) -> None:
+    """h_backward(x, y) gave `got` after running the backward of the boxes named in `ran`: is that right?"""
     what = f"h_backward({x!r}, {y!r})"
     models = {name: run_quietly(model, x, y).value for name, model in H_BACKWARD_MISTAKES.items()}
     _fail_unless_close(
         got, expected, what=what, mistakes=models, rtol=1e-7, atol=1e-12,
         shape_hint="Return the pair (dh/dx, dh/dy) as a tuple or list.",
     )
-    skipped = [name for name in H_BOXES if name not in calls]
+    skipped = [name for name in H_BOXES if name not in ran]
     if skipped:
         raise AssertionError(
             f"{what} gives the right numbers, but the backward of {', '.join(skipped)} never ran.\n"

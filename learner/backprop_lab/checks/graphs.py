@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..graph_cases import reachable
 from ..unwritten import STUB_ADVICE
 from .compare import Outcome, failure_message, is_close, run_quietly
 
@@ -42,19 +43,6 @@ def node_label(node: Any) -> str:
     details = ([op] if name else []) + ([f"value {value:.4g}"] if isinstance(value, float) else [])
     head = repr(name) if name else f"a {op!r} node"
     return f"{head} ({', '.join(details)})" if details else head
-
-
-def reachable(root: Any) -> list:
-    """Every node `root` depends on, root included, in no particular order (iterative)."""
-    seen, stack, found = {id(root)}, [root], []
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        for parent in node.parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return found
 
 
 def _order_problem(order: list, root: Any, nodes: list) -> str | None:

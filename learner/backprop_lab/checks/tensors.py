@@ -277,7 +277,11 @@ def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensor
                      what: str = "", hint: str = "") -> None:
     """Run the learner's gradient check on f quietly and judge its verdict (see check_grad_check_verdict)."""
     what = what or f"{getattr(learner, '__name__', 'tensor_grad_check')}({getattr(f, '__name__', 'f')}, ...)"
-    got = run_quietly(learner, f, *tensors)
+    judge_grad_check(run_quietly(learner, f, *tensors), correct, what, hint)
+
+
+def judge_grad_check(got: Outcome, correct: bool, what: str, hint: str = "") -> None:
+    """A gradient check's outcome: an error fails with advice, a number is judged by check_grad_check_verdict."""
     if got.error is not None:
         advice = STUB_ADVICE if isinstance(got.error, NotImplementedError) else "Your check raised this error."
         raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"

@@ -1,0 +1,277 @@
+"""The inputs hidden tests give learner code, drawn from a seed, and nothing about the answers.
+
+The learner's kernel draws them to run the learner's code; the grader draws them again from the
+same seed to compute the expected answers, so it never has to trust inputs sent by the kernel.
+A call is a pair (positional arguments, keyword arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+import inspect
+import math
+
+import numpy as np
+
+from . import chain_boxes
+
+Call = tuple[tuple, dict]
+
+
+def seeded_rng(seed: int) -> np.random.Generator:
+    """The random generator hidden tests draw inputs from: a fixed seed keeps grading deterministic."""
+    return np.random.default_rng(seed)
+
+
+# --- Notebook 01: functions to differentiate, pairs, and measured errors --------------------------
+
+def cube(x: float) -> float:
+    return x**3
+
+
+def h(x: float, y: float) -> float:
+    """The course's running example: log(xy) + exp(xy)."""
+    return math.log(x * y) + math.exp(x * y)
+
+
+def tilt(x: float, y: float, z: float) -> float:
+    return x * y * z + x**2 - math.sin(z)
+
+
+PANEL = (cube, math.sin, math.exp, h, tilt)
+"""Smooth where the random points fall, in [0.5, 2]."""
+
+
+def difference_cases(seed: int) -> list[Call]:
+    """Every panel function, at a random point in [0.5, 2] and every input, with ε from 1e-3 to 1e-2."""
+    rng = seeded_rng(seed)
+    cases = []
+    for f in PANEL:
+        arity = len(inspect.signature(f).parameters)
+        for arg in range(arity):
+            vals = tuple(float(v) for v in rng.uniform(0.5, 2.0, arity).round(3))
+            epsilon = float(rng.choice([1e-2, 3e-3, 1e-3]))
+            cases.append(((f, *vals), {"arg": arg, "epsilon": epsilon}))
+    return cases
+
+
+def default_epsilon_call(seed: int) -> Call:
+    """sin at a seeded point with the learner's own default ε."""
+    return (math.sin, round(float(seeded_rng(seed).uniform(0.5, 2.0)), 3)), {}
+
+
+def larger_step(call: Call) -> Call:
+    """The same call with ten times the ε: shows whether the learner's rule ignores `epsilon`."""
+    args, kwargs = call
+    return args, {**kwargs, "epsilon": 10 * kwargs["epsilon"]}
+
+
+def difference_calls(seed: int) -> list[Call]:
+    """Everything a hidden test of a difference rule asks: the seeded cases, at 10ε too, and the default ε."""
+    cases = difference_cases(seed)
+    return cases + [larger_step(call) for call in cases] + [default_epsilon_call(seed)]
+
+
+def relative_error_pairs(seed: int) -> list[tuple[float, float]]:
+    """Pairs of every sign and size, both ways round, nearly equal ones, and (0, 0)."""
+    rng = seeded_rng(seed)
+    pairs = [(0.0, 0.0)]
+    for scale in (1e-3, 1.0, 1e4):
+        a, b = (rng.normal(size=2) * scale).round(6).tolist()
+        pairs += [(a, b), (b, a), (a, a * (1 + 1e-7))]
+    return pairs
+
+
+def _rounded(value: float) -> float:
+    """Four significant digits: short enough to read in a message, and the fit barely moves."""
+    return float(f"{value:.4g}")
+
+
+def order_of_accuracy_data(seed: int) -> list[tuple[list[float], list[float]]]:
+    """Seeded error ≈ C·ε^p measurements for p = 1, 2, 4, with ±1% noise over 3 decades."""
+    rng = seeded_rng(seed)
+    data = []
+    for order in (1, 2, 4):
+        count = int(rng.integers(3, 8))
+        start = float(rng.uniform(1, 2))
+        epsilons = [_rounded(e) for e in 10.0 ** -np.linspace(start, start + 3, count)]
+        constant = float(rng.uniform(0.2, 5.0))
+        errors = [_rounded(constant * e**order * rng.uniform(0.99, 1.01)) for e in epsilons]
+        data.append((epsilons, errors))
+    return data
+
+
+# --- Notebooks 02 and 03: boxes, chains, the table of derivatives, h(x, y) -------------------------
+
+BOX_ARITY = {"Square": 1, "Sine": 1, "Log": 1, "Exp": 1, "Add": 2, "Mul": 2, "Div": 2}
+
+
+def box_inputs(name: str, rng: np.random.Generator) -> tuple[float, ...]:
+    """Random inputs inside the domain of the box `name`, rounded so that messages stay readable."""
+    values = rng.uniform(-3.0, 3.0, BOX_ARITY[name])
+    if name == "Log":
+        values = abs(values) + 0.2
+    if name == "Div":
+        values[1] = math.copysign(abs(values[1]) + 0.5, values[1])
+    return tuple(round(float(v), 3) for v in values)
+
+
+def box_cases(name: str, seed: int, count: int = 6) -> list[tuple[tuple[float, ...], float]]:
+    """(inputs, d_out) pairs for a box that computes what the box `name` does; the first d_out is 1."""
+    rng = seeded_rng(seed)
+    cases = []
+    for i in range(count):
+        inputs = box_inputs(name, rng)
+        d_out = 1.0 if i == 0 else round(float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.5)), 3)
+        cases.append((inputs, d_out))
+    return cases
+
+
+def box_calls(name: str, seed: int) -> list[Call]:
+    """A box's hidden test as calls of `as_function(box)`: ("forward", *inputs) and ("backward", *inputs, d_out)."""
+    calls = []
+    for inputs, d_out in box_cases(name, seed):
+        calls += [(("forward", *inputs), {}), (("backward", *inputs, d_out), {})]
+    return calls
+
+
+def as_function(box_class: type) -> Callable[..., object]:
+    """A box class seen as one function, so a box's test is a list of calls like any other."""
+
+    def call(method: str, *values: float) -> object:
+        if method == "forward":
+            return box_class(*values).forward()
+        return box_class(*values[:-1]).backward(values[-1])
+
+    call.__name__ = getattr(box_class, "__name__", "box")
+    return call
+
+
+def random_chains(seed: int) -> list[tuple[list | tuple, float, float]]:
+    """(boxes, x, d_out): an empty chain, one whose order always shows, then seeded chains of 1 to 4 boxes.
+
+    Random chains can hide order mistakes (one box, a box repeated, Neg and Cosine commute at 0),
+    so the fixed chain comes first, at a seeded x and d_out ≠ 1, to catch those on every seed.
+    """
+    rng = seeded_rng(seed)
+    chains: list[tuple[list | tuple, float, float]] = [([], 0.7, 1.5)]
+    fixed = [chain_boxes.Cube, chain_boxes.Exp, chain_boxes.Cosine]
+    chains.append((fixed, round(float(rng.uniform(0.3, 1.2)), 3), 1.5))
+    for i in range(8):
+        names = rng.choice(chain_boxes.NAMES, size=int(rng.integers(1, 5)))
+        chain = [getattr(chain_boxes, str(name)) for name in names]
+        x = round(float(rng.uniform(-1.2, 1.2)), 3)
+        d_out = 1.0 if i % 2 else round(float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)), 3)
+        chains.append((tuple(chain) if i % 3 == 0 else chain, x, d_out))
+    return chains
+
+
+def chain_forward_calls(seed: int) -> list[Call]:
+    return [((boxes, x), {}) for boxes, x, _ in random_chains(seed)]
+
+
+def chain_backward_calls(seed: int) -> list[Call]:
+    return [((boxes, x), {"d_out": d_out}) for boxes, x, d_out in random_chains(seed)]
+
+
+UNKNOWN_OP_CALL: Call = (("pow", 2.0, 3.0), {})
+"""The contract's bad-input case: an operation the table does not hold must raise ValueError."""
+
+
+def local_derivative_calls(seed: int) -> list[Call]:
+    """Every operation at seeded points three times over, then an operation the table lacks."""
+    rng = seeded_rng(seed)
+    calls = [((op, *box_inputs("Div", rng)), {}) for _ in range(3) for op in ("add", "mul", "div")]
+    return calls + [UNKNOWN_OP_CALL]
+
+
+def h_points(seed: int) -> list[tuple[float, float]]:
+    """Seeded points with x·y in a range where log and exp are both well behaved."""
+    rng = seeded_rng(seed)
+    return [tuple(round(float(v), 3) for v in rng.uniform(0.3, 1.8, 2)) for _ in range(5)]
+
+
+# --- Notebook 05: arrays for the backward functions -------------------------------------------------
+
+def signed(rng: np.random.Generator, shape: tuple, low: float = 0.1, high: float = 2.0) -> np.ndarray:
+    """Random values away from zero (relu's kink, log's pole), of both signs."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+
+
+UNARY_SHAPES = [(5,), (3, 4), (2, 3, 2), ()]
+BROADCAST_PAIRS = [((3, 4), (4,)), ((4,), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((5,), (5,)),
+                   ((), (2, 3)), ((3, 3), (3, 1)), ((2, 1, 3), (1, 1, 3))]
+MATMUL_SHAPES = [(3, 3, 3), (2, 3, 4), (4, 1, 2), (1, 5, 1)]
+SUM_CASES = [((3, 4), 0, False), ((3, 4), 1, False), ((3, 3), 1, False), ((3, 3), -1, True), ((2, 3, 4), (0, 2), False),
+             ((2, 3, 4), None, False), ((2, 3, 4), None, True), ((4,), 0, False), ((2, 3, 4), -2, False)]
+
+
+def _unary(forward: Callable[[np.ndarray], np.ndarray], positive: bool = False) -> Callable[..., Iterator[tuple]]:
+    """(grad, a, out) with out = forward(a), as an elementwise op's backward receives them."""
+
+    def cases(rng: np.random.Generator) -> Iterator[tuple]:
+        for shape in UNARY_SHAPES:
+            a = rng.uniform(0.2, 3.0, shape) if positive else signed(rng, shape)
+            yield rng.normal(size=shape), a, forward(a)
+
+    return cases
+
+
+def _binary(rng: np.random.Generator) -> Iterator[tuple]:
+    for shape_a, shape_b in BROADCAST_PAIRS:
+        grad = rng.normal(size=np.broadcast_shapes(shape_a, shape_b))
+        yield grad, signed(rng, shape_a), signed(rng, shape_b)
+
+
+def _matmul(rng: np.random.Generator) -> Iterator[tuple]:
+    for n, k, m in MATMUL_SHAPES:
+        yield rng.normal(size=(n, m)), rng.normal(size=(n, k)), rng.normal(size=(k, m))
+
+
+def _sum(rng: np.random.Generator) -> Iterator[tuple]:
+    for shape, axis, keepdims in SUM_CASES:
+        a = rng.normal(size=shape)
+        yield rng.normal(size=np.sum(a, axis=axis, keepdims=keepdims).shape), a, axis, keepdims
+
+
+def _unbroadcast(rng: np.random.Generator) -> Iterator[tuple]:
+    for shape_a, shape_b in BROADCAST_PAIRS:
+        full = np.broadcast_shapes(shape_a, shape_b)
+        for shape in (shape_a, shape_b):
+            yield rng.normal(size=full), shape
+
+
+BACKWARD_CASES: dict[str, Callable[[np.random.Generator], Iterator[tuple]]] = {
+    "exp": _unary(np.exp),
+    "log": _unary(np.log, positive=True),
+    "relu": _unary(lambda a: np.maximum(a, 0.0)),
+    "unbroadcast": _unbroadcast,
+    "add": _binary,
+    "mul": _binary,
+    "matmul": _matmul,
+    "sum": _sum,
+}
+
+
+def backward_calls(op: str, seed: int) -> list[Call]:
+    """The seeded arguments of the backward of `op` (a key of BACKWARD_CASES)."""
+    return [(args, {}) for args in BACKWARD_CASES[op](seeded_rng(seed))]
+
+
+# --- Every hidden test that is a list of calls of one learner function ------------------------------
+
+CALLS: dict[str, Callable[..., list[Call]]] = {
+    "difference": lambda seed, rule: difference_calls(seed),
+    "relative_error": lambda seed: [(pair, {}) for pair in relative_error_pairs(seed)],
+    "order_of_accuracy": lambda seed: [(data, {}) for data in order_of_accuracy_data(seed)],
+    "box": lambda seed, reference: box_calls(reference, seed),
+    "chain_forward": lambda seed: chain_forward_calls(seed),
+    "chain_backward": lambda seed: chain_backward_calls(seed),
+    "local_derivatives": lambda seed: local_derivative_calls(seed),
+    "h_forward": lambda seed: [(point, {}) for point in h_points(seed)],
+    "backward": lambda seed, op: backward_calls(op, seed),
+}
+"""check name -> the calls its hidden test makes, from the options written in the test cell."""
+
+ADAPTERS: dict[str, Callable[[object], Callable[..., object]]] = {"box": as_function}
+"""How a check turns the learner's answer into the function its calls are made on."""
