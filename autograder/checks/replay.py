@@ -14,8 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from backprop_lab.cases import Call
-
-from .compare import NoVerdict, Outcome
+from backprop_lab.checks.compare import NoVerdict, Outcome
 
 
 class BadRecord(ValueError):
