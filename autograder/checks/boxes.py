@@ -71,14 +71,15 @@ def _chain_backward(boxes: Sequence[type], x: float, d_out: float = 1.0) -> floa
 def check_chain_forward_against(chain_forward: Callable, *, seed: int) -> None:
     """Hidden-test check on seeded chains of boxes the course does not ask for (so a learner's own boxes cannot interfere)."""
     for chain, x, _ in random_chains(seed):
-        check_chain_forward(chain_forward, chain, x, expected=_chain_forward(chain, x))
+        check_chain_forward(chain_forward, chain, x, expected=_chain_forward(chain, x),
+                            backwards=_chain_forward(chain[::-1], x))
 
 
 def check_chain_backward_against(chain_backward: Callable, *, seed: int) -> None:
     """Hidden-test check on seeded chains of given boxes and seeded d_out values."""
     for chain, x, d_out in random_chains(seed):
         check_chain_backward(chain_backward, chain, x, d_out, expected=_chain_backward(chain, x, d_out),
-                             forward=_chain_forward(chain, x))
+                             forward=_chain_forward(chain, x), backwards=_chain_backward(chain[::-1], x, d_out))
 
 
 # --- The table of local derivatives --------------------------------------------------------------

@@ -205,9 +205,17 @@ def _chain_text(name: str, boxes: Sequence[type], *args: object) -> str:
     return f"{name}({', '.join([listed, *(repr(a) for a in args)])})"
 
 
-def check_chain_forward(chain_forward: Callable, boxes: Sequence[type], x: float, *, expected: float) -> None:
-    """Visible-test check: chain_forward(boxes, x) on one fixed chain."""
-    mistakes = {RUN_BACKWARDS: _run_backwards(chain_forward, expected), **CHAIN_FORWARD_MISTAKES}
+def _wrong_order(learner: Callable, expected: float, backwards: float | None) -> Callable[..., object]:
+    """The chain run from its end: `backwards` when the caller knows it (hidden tests), else the learner's own run."""
+    if backwards is None:
+        return _run_backwards(learner, expected)
+    return lambda *args, **kwargs: backwards
+
+
+def check_chain_forward(chain_forward: Callable, boxes: Sequence[type], x: float, *, expected: float,
+                        backwards: float | None = None) -> None:
+    """Visible-test check: chain_forward(boxes, x) on one fixed chain (`backwards`: its value run from the end)."""
+    mistakes = {RUN_BACKWARDS: _wrong_order(chain_forward, expected, backwards), **CHAIN_FORWARD_MISTAKES}
     check_call(
         chain_forward, (boxes, x), expected=expected, rtol=BOX_RTOL, atol=BOX_ATOL,
         mistakes=mistakes, what=_chain_text("chain_forward", boxes, x),
@@ -216,15 +224,16 @@ def check_chain_forward(chain_forward: Callable, boxes: Sequence[type], x: float
 
 def check_chain_backward(
     chain_backward: Callable, boxes: Sequence[type], x: float, d_out: float = 1.0, *, expected: float,
-    forward: float | None = None,
+    forward: float | None = None, backwards: float | None = None,
 ) -> None:
     """Visible-test check: chain_backward(boxes, x, d_out=d_out) on one fixed chain.
 
-    `forward`, the chain's output here (written in the cell), names an answer that returned it.
+    `forward`, the chain's output here (written in the cell), names an answer that returned it;
+    `backwards`, the derivative of the chain run from its end, one that ran it the wrong way round.
     """
     mistakes = {
         "the wrong order on the forward pass: " + RUN_BACKWARDS.removeprefix("the wrong order: "):
-            _run_backwards(chain_backward, expected),
+            _wrong_order(chain_backward, expected, backwards),
         **CHAIN_BACKWARD_MISTAKES,
     }
     if d_out != 0:
