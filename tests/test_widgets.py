@@ -119,6 +119,30 @@ def test_a_learners_own_node_class_draws_and_shows_its_stored_grads():
         "times": 1.0, "2": 5.0, "5": 2.0}
 
 
+def test_nodes_with_local_grads_show_partial_sums_without_touching_grad():
+    """Notebook 04's Scalar has no box but one local derivative per parent: enough to replay sums."""
+    x, y = Node(2.0), Node(0.5)
+    q = Node(1.0, (x, y), "*")
+    q.local_grads = (0.5, 2.0)
+    log_q, exp_q = Node(0.0, (q,), "log"), Node(math.e, (q,), "exp")
+    log_q.local_grads, exp_q.local_grads = (1.0,), (math.e,)
+    h = Node(math.e, (log_q, exp_q), "+")
+    h.local_grads = (1.0, 1.0)
+    view = GraphView(h)
+    star = view.graph.labels.index("*")
+    halfway = next(step for step in range(view.n_steps)
+                   if len(view.passes.state(step).received.get(star, [])) == 1)
+    view.go(halfway)
+    assert re.search(r"^  \*: value 1, grad \S+ \(partial sum\)$", view.summary(), re.MULTILINE)
+    view.go(view.n_steps - 1)
+    assert view.passes.gradient(star, view.state()) == pytest.approx(1 + math.e)
+    at_star = next(step for step in range(view.n_steps)
+                   if view.passes.state(step).phase == "backward" and view.passes.state(step).current == star)
+    view.go(at_star)
+    assert "times its local derivatives, it sends 1.859 to 2, 7.437 to 0.5" in view.summary()
+    assert (x.grad, q.grad) == (0.0, 0.0)
+
+
 @pytest.mark.parametrize("missing", ["value", "grad", "parents", "op"])
 def test_a_node_missing_an_attribute_is_named(missing):
     leaf = Node(1.0)
