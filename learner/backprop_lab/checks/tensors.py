@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..unwritten import STUB_ADVICE
-from .compare import Mistakes, NoVerdict, Outcome, failure_message, run_quietly
+from .compare import CheckFailed, Mistakes, NoVerdict, Outcome, failure_message, run_quietly
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -247,7 +247,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     if not likely and not hint:
         hint = checks.unmatched_hint
     what = what or _describe(getattr(learner, "__name__", op), args)
-    raise AssertionError(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
+    raise CheckFailed(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str 
     try:
         value = float(error)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what}\n  expected: a number (the largest relative error)\n"
+        raise CheckFailed(f"{what}\n  expected: a number (the largest relative error)\n"
                              f"  got:      {error!r:.80} (a {type(error).__name__})") from None
     if correct and value < CORRECT_BELOW or not correct and value > WRONG_ABOVE:
         return
@@ -270,7 +270,7 @@ def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str 
         expected = f"an error above {WRONG_ABOVE:g} (this backward is wrong)"
         advice = hint or ("Likely mistake: the analytic gradient is compared with something computed the same "
                           "way, rather than with a central difference of f.")
-    raise AssertionError(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
+    raise CheckFailed(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
 
 
 def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensors: Any, correct: bool,
@@ -280,7 +280,7 @@ def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensor
     got = run_quietly(learner, f, *tensors)
     if got.error is not None:
         advice = STUB_ADVICE if isinstance(got.error, NotImplementedError) else "Your check raised this error."
-        raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
+        raise CheckFailed(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
                              ) from got.error
     check_grad_check_verdict(got.value, correct, what, hint)
 
@@ -289,6 +289,6 @@ def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
     """The check must leave the caller's tensors as they were."""
     if np.array_equal(np.asarray(array), before):
         return
-    raise AssertionError(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
+    raise CheckFailed(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
                          "  Likely mistake: the inputs were left changed: a nudged entry was not put back "
                          "exactly (save it and restore it, or work on copies of the arrays).")
