@@ -32,12 +32,13 @@ from .boxes import (
     check_rejects_unknown_op,
 )
 from .graphs import GRADIENT_MISTAKES, call_or_fail, check_gradient, check_sort, check_topological_order
-from .tensors import check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
+from .tensors import TRAINING_MISTAKES, check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
 
 __all__ = [
     "CheckFailed",
     "GRADIENT_MISTAKES",
     "LOOKALIKES",
+    "TRAINING_MISTAKES",
     "Mistakes",
     "NoVerdict",
     "Outcome",

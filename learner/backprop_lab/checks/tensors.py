@@ -140,6 +140,9 @@ def _mul_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
     return {
         "each input got its own value instead of the other's: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a":
             _summed_back(lambda g, a, b: (g * a, g * b), sum_back),
+        "the addition rule was used: for a product each input's gradient is grad times the *other* input, "
+        "summed back to its shape":
+            _summed_back(lambda g, a, b: (g, g), sum_back),
         "grad was left out: the chain rule multiplies the incoming gradient by the local one, grad * b":
             _summed_back(lambda g, a, b: (np.ones_like(g) * b, np.ones_like(g) * a), sum_back),
         BROADCAST_NOT_UNDONE: _both(lambda g, a, b: (g * b, g * a)),
@@ -196,6 +199,15 @@ def _sum_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
             lambda grad, a, axis=None, keepdims=False: grad,
     }
 
+
+TRAINING_MISTAKES = {
+    "no_zero": "the gradients were not zeroed before backward, so this step added the previous step's "
+               "gradient to its own: set each parameter's .grad to None first",
+    "rebound": "the parameters did not change: `p = p - rate * p.grad` makes a new Tensor (a node of the "
+               "graph) and rebinds the loop's name; change the array itself, p.data",
+    "ascent": "the step went uphill: subtract rate · gradient, do not add it",
+}
+"""Sentences for what a gradient-descent step may get wrong; a test cell pairs each with the value it gives."""
 
 USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
 
