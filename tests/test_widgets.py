@@ -102,7 +102,7 @@ def test_a_node_feeding_several_others_shows_its_gradient_summed():
 def test_forward_steps_reveal_values_inputs_first():
     view = GraphView(z_graph())
     view.go(1)
-    assert "forward: add = add(x, 2#1) = 3" in view.summary()  # two constants 2: numbered
+    assert "forward: add = add(x, 2₁) = 3" in view.summary()  # two constants 2: numbered
     view.go(3)
     assert "= 1.2" in view.summary() and "backward" not in view.summary()
 

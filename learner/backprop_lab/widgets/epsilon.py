@@ -89,7 +89,7 @@ class EpsilonExplorer(PictureView):
         self.forward_errors, self.central_errors = np.abs(_sweep(f, self.x, EPSILONS) - self.exact).T
         self._slider = widgets.FloatLogSlider(value=epsilon, base=10, min=-15, max=-1, step=0.1,
                                               description="ε", readout_format=".1e", continuous_update=False,
-                                              layout=widgets.Layout(width="520px"))
+                                              layout=widgets.Layout(width="520px", max_width="100%"))
         self._slider.observe(lambda _: self.redraw(), names="value")
         super().__init__([self._slider])
         self.redraw()
