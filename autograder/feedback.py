@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from traitlets.config import Config
@@ -24,6 +24,8 @@ from .grades import cell_label, read_grades
 from .release import HIDDEN, hidden_test_lines, region_lines
 
 TAG = re.compile(r"<[^>]+>")
+MACHINE_PATH = re.compile(r"(?:/[^\s/:\"'\x1b]+)+/([^\s/:\"'\x1b]+\.py)")
+"""An absolute path to a Python file, as tracebacks quote it; group 1 is the file's own name."""
 NOTE = "# (the hidden tests' code is not shown; their messages are below)"
 
 
@@ -36,6 +38,16 @@ class HideHiddenTests(ClearHiddenTests):
             for output in cell.get("outputs", []):
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources
+
+
+class ScrubPaths(Preprocessor):
+    """Cut every path in the tracebacks down to the file's name: feedback never shows the grading machine."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.traceback = [MACHINE_PATH.sub(r"\1", line) for line in output.traceback]
         return cell, resources
 
 
@@ -55,7 +67,7 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
             + ". Grade them in nbgrader's formgrader first, or pass --allow-ungraded to send feedback anyway"
         )
     config = Config(course.config)
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, ScrubPaths, CSSHTMLHeaderPreprocessor]
     api = course.api(config)
     for student in students or [None]:
         result = api.generate_feedback(assignment, student_id=student, force=True)

@@ -293,3 +293,16 @@ def test_the_visible_check_names_each_order_of_accuracy_mistake_from_p_alone(nam
     with pytest.raises(AssertionError) as caught:
         check_order_of_accuracy(model, [0.1, 0.01, 0.001], [0.03, 0.0003, 0.000003], expected=2.0)
     assert name in str(caught.value)
+
+
+def test_a_failed_check_shows_its_message_first_and_no_path() -> None:
+    """IPython prints `_render_traceback_` instead of a traceback: the message, with no frame of ours."""
+    from backprop_lab.checks import CheckFailed, check_value
+
+    with pytest.raises(CheckFailed) as caught:
+        check_value(0.5, 1.8591, what="dh/dx", mistakes={"only the log branch arrived": 0.5})
+    assert isinstance(caught.value, AssertionError)
+    shown = caught.value._render_traceback_()
+    assert shown[0].startswith("CheckFailed: dh/dx\n  expected: 1.8591")
+    assert "Likely mistake: only the log branch arrived." in shown[-1]
+    assert not any(".py" in line for line in shown)

@@ -139,3 +139,19 @@ def test_export_is_sorted_filled_and_agrees_with_the_gradebook(graded_class_batc
         assert row["written_to_grade"] == (WRITTEN if student in waiting(root) else "none")
         assert row["flagged"] == ("yes" if student in flagged(root) else "no")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", row["timestamp"]), row["timestamp"]
+
+
+def test_feedback_tracebacks_name_files_never_paths_of_the_grading_machine() -> None:
+    import nbformat
+
+    from autograder.feedback import ScrubPaths
+
+    cell = nbformat.v4.new_code_cell("check(answer)")
+    cell.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[
+        "\x1b[0;31mFile \x1b[0;32m/srv/grading/scratch-17/lib/backprop_lab/checks/compare.py:207\x1b[0m, in check_call",
+        '  File "/usr/lib/python3.11/site-packages/numpy/core/fromnumeric.py", line 88, in sum',
+        "ValueError: bad"])]
+    scrubbed, _ = ScrubPaths().preprocess_cell(cell, {}, 0)
+    lines = scrubbed.outputs[0].traceback
+    assert "compare.py:207" in lines[0] and '"fromnumeric.py", line 88' in lines[1] and lines[2] == "ValueError: bad"
+    assert not any("/srv/" in line or "/usr/" in line for line in lines)

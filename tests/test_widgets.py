@@ -102,7 +102,7 @@ def test_a_node_feeding_several_others_shows_its_gradient_summed():
 def test_forward_steps_reveal_values_inputs_first():
     view = GraphView(z_graph())
     view.go(1)
-    assert "forward: add = add(x, 2#1) = 3" in view.summary()  # two constants 2: numbered
+    assert "forward: add = add(x, 2₁) = 3" in view.summary()  # two constants 2: numbered
     view.go(3)
     assert "= 1.2" in view.summary() and "backward" not in view.summary()
 
@@ -117,6 +117,30 @@ def test_a_learners_own_node_class_draws_and_shows_its_stored_grads():
     assert "read from each node's .grad" in view.summary()
     assert {label: float(grad) for label, _, grad in FINAL_LINE.findall(view.summary())} == {
         "times": 1.0, "2": 5.0, "5": 2.0}
+
+
+def test_nodes_with_local_grads_show_partial_sums_without_touching_grad():
+    """Notebook 04's Scalar has no box but one local derivative per parent: enough to replay sums."""
+    x, y = Node(2.0), Node(0.5)
+    q = Node(1.0, (x, y), "*")
+    q.local_grads = (0.5, 2.0)
+    log_q, exp_q = Node(0.0, (q,), "log"), Node(math.e, (q,), "exp")
+    log_q.local_grads, exp_q.local_grads = (1.0,), (math.e,)
+    h = Node(math.e, (log_q, exp_q), "+")
+    h.local_grads = (1.0, 1.0)
+    view = GraphView(h)
+    star = view.graph.labels.index("*")
+    halfway = next(step for step in range(view.n_steps)
+                   if len(view.passes.state(step).received.get(star, [])) == 1)
+    view.go(halfway)
+    assert re.search(r"^  \*: value 1, grad \S+ \(partial sum\)$", view.summary(), re.MULTILINE)
+    view.go(view.n_steps - 1)
+    assert view.passes.gradient(star, view.state()) == pytest.approx(1 + math.e)
+    at_star = next(step for step in range(view.n_steps)
+                   if view.passes.state(step).phase == "backward" and view.passes.state(step).current == star)
+    view.go(at_star)
+    assert "times its local derivatives, it sends 1.859 to 2, 7.437 to 0.5" in view.summary()
+    assert (x.grad, q.grad) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("missing", ["value", "grad", "parents", "op"])

@@ -153,12 +153,13 @@ def top_level_names(source: str) -> set[str]:
 
 def unexplained_errors(notebook: nbformat.NotebookNode) -> list[str]:
     """Errors not caused by an unanswered cell: not a NotImplementedError, not a test's report of
-    one, and not a NameError for a name that an earlier failing cell would have defined."""
+    one, not a given cell's NotWrittenYet, and not a NameError for a name that an earlier failing
+    cell would have defined."""
     undefined: set[str] = set()
     unexplained = []
     for cell, error in errors(notebook):
         missing = re.fullmatch(r"name '(\w+)' is not defined", error.evalue)
-        if not (error.ename == "NotImplementedError" or "NotImplementedError" in error.evalue
+        if not (error.ename in ("NotImplementedError", "NotWrittenYet") or "NotImplementedError" in error.evalue
                 or (error.ename == "NameError" and missing and missing.group(1) in undefined)):
             unexplained.append(f"{error.ename}: {error.evalue}\n  in the cell:\n{cell.source}")
         undefined |= top_level_names(cell.source)

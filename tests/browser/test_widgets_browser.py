@@ -131,3 +131,25 @@ def test_other_steppers_respond_to_their_controls(demo: Page):
         before = summary.inner_text()
         view.get_by_role("button", name="end »").click()
         expect(summary).not_to_have_text(before)
+
+
+def test_widgets_stay_legible_at_1024_px_with_the_file_browser_open(demo: Page, screenshot_dir: Path):
+    """A laptop's narrow window: no button label cut short, no picture shrunk below its legible width."""
+    demo.set_viewport_size({"width": 1024, "height": 800})
+    if not demo.locator("#filebrowser").is_visible():
+        click(demo, '.jp-SideBar [data-id="filebrowser"]', "the file browser's tab")
+    expect(demo.locator("#filebrowser")).to_be_visible()
+    widgets = demo.locator(f"{NOTEBOOK} .backprop-widget")
+    for index in range(WIDGETS_IN_DEMO):
+        widget = widgets.nth(index)
+        widget.scroll_into_view_if_needed()
+        cut = widget.locator("button").evaluate_all(
+            "buttons => buttons.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)")
+        assert not cut, f"widget {index}: these button labels are cut short at 1024 px: {cut}"
+        narrow = widget.locator("img").evaluate_all(
+            "imgs => imgs.filter(img => img.getBoundingClientRect().width < Math.min(720, img.naturalWidth) - 1)"
+            "            .map(img => img.getBoundingClientRect().width)")
+        assert not narrow, f"widget {index}: pictures shrunk to {narrow} px, below the legible 720 px"
+        widget.screenshot(path=screenshot_dir / f"widget-{index + 1}-at-1024px.png")
+    demo.screenshot(path=screenshot_dir / "lab-at-1024px-with-file-browser.png")
+    demo.set_viewport_size({"width": 1400, "height": 1000})

@@ -6,6 +6,7 @@ instructor's `autograder.checks` and build on these.
 """
 
 from .compare import (
+    CheckFailed,
     Mistakes,
     NoVerdict,
     Outcome,
@@ -30,16 +31,19 @@ from .boxes import (
     check_local_derivatives,
     check_rejects_unknown_op,
 )
-from .graphs import GRADIENT_MISTAKES, check_gradient, check_topological_order
-from .tensors import check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
+from .graphs import GRADIENT_MISTAKES, call_or_fail, check_gradient, check_sort, check_topological_order
+from .tensors import TRAINING_MISTAKES, check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
 
 __all__ = [
+    "CheckFailed",
     "GRADIENT_MISTAKES",
     "LOOKALIKES",
+    "TRAINING_MISTAKES",
     "Mistakes",
     "NoVerdict",
     "Outcome",
     "as_numbers",
+    "call_or_fail",
     "check_backward",
     "check_box",
     "check_call",
@@ -56,6 +60,7 @@ __all__ = [
     "check_order_of_accuracy",
     "check_rejects_unknown_op",
     "check_relative_error",
+    "check_sort",
     "check_topological_order",
     "check_value",
     "describe_call",

@@ -14,6 +14,7 @@ import math
 from ..box_spy import H_BOXES, boxes_spied
 
 from .compare import (
+    CheckFailed,
     Mistakes,
     NoVerdict,
     Outcome,
@@ -49,7 +50,7 @@ def _fail_unless_close(
     likely = diagnose(got, expected, models, rtol, atol)
     found, wanted = as_numbers(got.value), as_numbers(expected)
     shape_hint = shape_hint if got.error is None and (found is None or len(found) != len(wanted or ())) else ""
-    raise AssertionError(failure_message(what, expected, got, likely, shape_hint)) from got.error
+    raise CheckFailed(failure_message(what, expected, got, likely, shape_hint)) from got.error
 
 
 def _show(value: object) -> str:
@@ -287,7 +288,7 @@ def check_rejects_unknown_op(local_derivatives: Callable, op: str = "pow") -> No
     if isinstance(got.error, ValueError):
         return
     came = f"{type(got.error).__name__}: {got.error}" if got.error else f"it returned {got.value!r}"
-    raise AssertionError(
+    raise CheckFailed(
         f"local_derivatives({op!r}, 2.0, 3.0) should raise ValueError, saying which operations it knows;\n"
         f"  instead {came}."
     )
@@ -378,7 +379,7 @@ def judge_h_backward(got: Outcome, ran: Collection[str], x: float, y: float, exp
     )
     skipped = [name for name in H_BOXES if name not in ran]
     if skipped:
-        raise AssertionError(
+        raise CheckFailed(
             f"{what} gives the right numbers, but the backward of {', '.join(skipped)} never ran.\n"
             "  Likely mistake: the closed-form formula typed in directly. The exercise is the backward pass "
             "through the boxes: Add, then Log and Exp, their two contributions summed at xy, then Mul."

@@ -1,6 +1,6 @@
 """Compare a learner's answer with the expected one and, when they differ, say which mistake it looks like.
 
-Every check here raises `AssertionError` with a message in three parts: what was called, what was
+Every check here raises `CheckFailed` (an `AssertionError`) with a message in three parts: what was called, what was
 expected and what came back, and the likely mistake, found by running known-wrong versions of the
 answer ("mistake models") on the same inputs and seeing which one the learner's answer matches.
 Learner code runs quietly: numpy warnings are silenced, because nbgrader fails a test cell that
@@ -21,6 +21,14 @@ from ..unwritten import STUB_ADVICE
 
 Mistakes = Mapping[str, Callable[..., object]]
 """Known-wrong versions of an answer, keyed by the sentence that names the mistake."""
+
+
+class CheckFailed(AssertionError):
+    """A test cell's verdict. IPython shows its message alone: no frames of these checks, no paths."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython prints (and nbgrader keeps in feedback) instead of a traceback."""
+        return [f"{type(self).__name__}: {self}"]
 
 
 class NoVerdict(Exception):
@@ -167,7 +175,7 @@ def check_value(
         return
     outcome = Outcome(value=got)
     models = {name: Outcome(value=value) for name, value in (mistakes or {}).items()}
-    raise AssertionError(failure_message(what, expected, outcome, diagnose(outcome, expected, models, rtol, atol), hint))
+    raise CheckFailed(failure_message(what, expected, outcome, diagnose(outcome, expected, models, rtol, atol), hint))
 
 
 def describe_call(fn: Callable[..., object], args: Sequence[object], kwargs: Mapping[str, object] | None = None) -> str:
@@ -206,4 +214,4 @@ def check_call(
     likely = diagnose(got, expected, models, rtol, atol)
     hint = next((text for kind, text in (error_hints or {}).items() if isinstance(got.error, kind)), "")
     message = failure_message(what or describe_call(learner, args, kwargs), expected, got, likely, hint)
-    raise AssertionError(message) from got.error
+    raise CheckFailed(message) from got.error

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..graph_cases import reachable
 from ..unwritten import STUB_ADVICE
-from .compare import Outcome, failure_message, is_close, run_quietly
+from .compare import CheckFailed, Outcome, failure_message, is_close, run_quietly
 
 GRADIENT_MISTAKES = {
     "overwritten": "a gradient was overwritten instead of summed: a node used twice (a + a, or by two "
@@ -88,7 +88,7 @@ def check_topological_order(order: object, root: Any, what: str = "") -> None:
         order = list(order)
         problem = "the list is empty; it must hold at least the root" if not order else _order_problem(order, root, nodes)
     if problem:
-        raise AssertionError(
+        raise CheckFailed(
             f"{what}\n  expected: a list of all the nodes, root first, each before its inputs\n"
             f"  Problem: {problem}."
         )
@@ -107,11 +107,18 @@ def error_message(what: str, error: BaseException) -> str:
 
 
 def call_or_fail(learner: Callable[..., object], *args: object, what: str) -> object:
-    """The learner's answer, or an AssertionError saying what the call raised."""
+    """The learner's answer, or a CheckFailed saying what the call raised."""
     outcome = run_quietly(learner, *args)
     if outcome.error is not None:
-        raise AssertionError(error_message(what, outcome.error)) from outcome.error
+        raise CheckFailed(error_message(what, outcome.error)) from outcome.error
     return outcome.value
+
+
+def check_sort(sort: Callable[[Any], object], root: Any, what: str = "") -> None:
+    """Call the learner's `sort(root)` and assert a topological order; an error it raises (the stub,
+    recursion on a deep graph) becomes the message instead of a traceback."""
+    what = what or f"{getattr(sort, '__name__', 'your sort')}(root) for a graph of {len(reachable(root))} nodes"
+    check_topological_order(call_or_fail(sort, root, what=what), root, what)
 
 
 # --- Gradients ------------------------------------------------------------------------------------
@@ -123,4 +130,4 @@ def check_gradient(got: object, expected: float, what: str,
         return
     likely = [name for name, values in (mistakes or {}).items()
               if any(is_close(got, v, 1e-6, 1e-12) for v in (values if isinstance(values, Sequence) else [values]))]
-    raise AssertionError(failure_message(what, expected, Outcome(value=got), likely))
+    raise CheckFailed(failure_message(what, expected, Outcome(value=got), likely))

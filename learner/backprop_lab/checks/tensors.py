@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..unwritten import STUB_ADVICE
-from .compare import Mistakes, NoVerdict, Outcome, failure_message, run_quietly
+from .compare import CheckFailed, Mistakes, NoVerdict, Outcome, failure_message, run_quietly
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -140,6 +140,9 @@ def _mul_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
     return {
         "each input got its own value instead of the other's: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a":
             _summed_back(lambda g, a, b: (g * a, g * b), sum_back),
+        "the addition rule was used: for a product each input's gradient is grad times the *other* input, "
+        "summed back to its shape":
+            _summed_back(lambda g, a, b: (g, g), sum_back),
         "grad was left out: the chain rule multiplies the incoming gradient by the local one, grad * b":
             _summed_back(lambda g, a, b: (np.ones_like(g) * b, np.ones_like(g) * a), sum_back),
         BROADCAST_NOT_UNDONE: _both(lambda g, a, b: (g * b, g * a)),
@@ -197,6 +200,15 @@ def _sum_mistakes(expected: Any, sum_back: SumBack | None) -> Mistakes:
     }
 
 
+TRAINING_MISTAKES = {
+    "no_zero": "the gradients were not zeroed before backward, so this step added the previous step's "
+               "gradient to its own: set each parameter's .grad to None first",
+    "rebound": "the parameters did not change: `p = p - rate * p.grad` makes a new Tensor (a node of the "
+               "graph) and rebinds the loop's name; change the array itself, p.data",
+    "ascent": "the step went uphill: subtract rate · gradient, do not add it",
+}
+"""Sentences for what a gradient-descent step may get wrong; a test cell pairs each with the value it gives."""
+
 USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
 
 @dataclass(frozen=True)
@@ -247,7 +259,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     if not likely and not hint:
         hint = checks.unmatched_hint
     what = what or _describe(getattr(learner, "__name__", op), args)
-    raise AssertionError(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
+    raise CheckFailed(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------
@@ -257,7 +269,7 @@ def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str 
     try:
         value = float(error)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what}\n  expected: a number (the largest relative error)\n"
+        raise CheckFailed(f"{what}\n  expected: a number (the largest relative error)\n"
                              f"  got:      {error!r:.80} (a {type(error).__name__})") from None
     if correct and value < CORRECT_BELOW or not correct and value > WRONG_ABOVE:
         return
@@ -270,7 +282,7 @@ def check_grad_check_verdict(error: object, correct: bool, what: str, hint: str 
         expected = f"an error above {WRONG_ABOVE:g} (this backward is wrong)"
         advice = hint or ("Likely mistake: the analytic gradient is compared with something computed the same "
                           "way, rather than with a central difference of f.")
-    raise AssertionError(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
+    raise CheckFailed(f"{what}\n  expected: {expected}\n  got:      {value:.3g}\n  {advice}")
 
 
 def check_grad_check(learner: Callable[..., Any], f: Callable[..., Any], *tensors: Any, correct: bool,
@@ -284,7 +296,7 @@ def judge_grad_check(got: Outcome, correct: bool, what: str, hint: str = "") -> 
     """A gradient check's outcome: an error fails with advice, a number is judged by check_grad_check_verdict."""
     if got.error is not None:
         advice = STUB_ADVICE if isinstance(got.error, NotImplementedError) else "Your check raised this error."
-        raise AssertionError(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
+        raise CheckFailed(f"{what}\n  got: an error: {type(got.error).__name__}: {got.error}\n  {advice}"
                              ) from got.error
     check_grad_check_verdict(got.value, correct, what, hint)
 
@@ -293,6 +305,6 @@ def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
     """The check must leave the caller's tensors as they were."""
     if np.array_equal(np.asarray(array), before):
         return
-    raise AssertionError(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
+    raise CheckFailed(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
                          "  Likely mistake: the inputs were left changed: a nudged entry was not put back "
                          "exactly (save it and restore it, or work on copies of the arrays).")

@@ -75,7 +75,7 @@ class BroadcastView(PictureView):
                         for name, shape in (("a", self.shape_a), ("b", self.shape_b))]
         for box in self._inputs:
             box.observe(lambda _: self._on_typed(), names="value")
-        super().__init__([widgets.HBox(self._inputs)])
+        super().__init__([widgets.HBox(self._inputs, layout=widgets.Layout(flex_flow="row wrap"))])
         self._update()
 
     def _on_typed(self) -> None:

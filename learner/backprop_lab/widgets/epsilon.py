@@ -89,7 +89,7 @@ class EpsilonExplorer(PictureView):
         self.forward_errors, self.central_errors = np.abs(_sweep(f, self.x, EPSILONS) - self.exact).T
         self._slider = widgets.FloatLogSlider(value=epsilon, base=10, min=-15, max=-1, step=0.1,
                                               description="ε", readout_format=".1e", continuous_update=False,
-                                              layout=widgets.Layout(width="520px"))
+                                              layout=widgets.Layout(width="520px", max_width="100%"))
         self._slider.observe(lambda _: self.redraw(), names="value")
         super().__init__([self._slider])
         self.redraw()
@@ -107,18 +107,27 @@ class EpsilonExplorer(PictureView):
         forward, central = _sweep(self.f, self.x, [self.epsilon])[0]
         return float(forward), float(central)
 
+    def bottom(self) -> tuple[float, float]:
+        """The ε range where the central error stays within 10× of its lowest: the floor of the curve,
+        which round-off makes jagged, so its single lowest point says little."""
+        errors = self.central_errors
+        inside = self.epsilons[errors <= 10 * np.nanmin(errors)]
+        return float(inside.min()), float(inside.max())
+
     def best_epsilon(self) -> float:
-        """The ε on the grid where the central difference error is smallest."""
-        return float(self.epsilons[np.nanargmin(self.central_errors)])
+        """The middle (on the log scale) of the floor of the central error curve."""
+        low, high = self.bottom()
+        return math.sqrt(low * high)
 
     def summary(self) -> str:
         forward, central = self.estimates()
+        low, high = self.bottom()
         return (f"EpsilonExplorer at x = {format_number(self.x, 6)}, ε = {self.epsilon:.1e}: "
                 f"f'(x) = {self.exact:.12g} (from {self.exact_source})\n"
                 f"  forward difference {forward:.12g}, error {abs(forward - self.exact):.2e}\n"
                 f"  central difference {central:.12g}, error {abs(central - self.exact):.2e}\n"
-                f"  the central error is smallest near ε = {self.best_epsilon():.0e}; below it round-off "
-                "takes over")
+                f"  the central error is lowest for ε from {low:.0e} to {high:.0e} (within 10× of its minimum), "
+                f"around ε ≈ {self.best_epsilon():.0e}; below that round-off takes over")
 
     def figure(self) -> Figure:
         fig = d.new_figure(10, 5.2)

@@ -16,8 +16,9 @@ from .stepping import StepView
 class GraphView(StepView):
     """Step through the forward pass (values) and backward pass (gradients) of any node's graph.
 
-    Works with any node that has value, grad, parents and op (and optionally name). Gradients
-    are computed from each node's box as `backpropagate` would; the nodes are not modified.
+    Works with any node that has value, grad, parents and op (and optionally name). Partial sums
+    are computed as `backpropagate` would, from each node's `box` (03) or `local_grads` (04, one
+    local derivative per parent); without either, each node's `.grad` is shown. Nodes are not modified.
     """
 
     css_class = "backprop-graph-view"
@@ -35,8 +36,8 @@ class GraphView(StepView):
     def summary(self) -> str:
         g, state = self.graph, self.state()
         lines = [f"GraphView of {len(g)} nodes, step {self.step} of {self.n_steps - 1}: {state.note}"]
-        if not self.passes.uses_boxes:
-            lines.append("(these nodes have no box, so gradients are read from each node's .grad)")
+        if not self.passes.computes:
+            lines.append("(these nodes have no box or local_grads, so gradients are read from each node's .grad)")
         if self.picture.large:
             lines.append(f"{self.picture.large_note}. At this step {len(state.known)} values and "
                          f"{len(state.final)} final gradients are known.")
@@ -71,7 +72,7 @@ class GraphView(StepView):
         lines = [g.title(node),
                  f"value {format_number(g.nodes[node].value)}" if node in state.known else "value –",
                  "grad –" if grad is None else f"grad {format_number(grad)}" + ("" if node in state.final else " so far")]
-        pieces = state.received.get(node, []) if self.passes.uses_boxes else []
+        pieces = state.received.get(node, []) if self.passes.computes else []
         if len(pieces) > 1:
             lines.append(" + ".join(format_number(p, 3) for p in pieces) if len(pieces) <= 3
                          else f"sum of {len(pieces)} pieces")

@@ -57,8 +57,12 @@ def _require_attributes(node: Any, reader: str) -> None:
             )
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 def _labels(nodes: list) -> list[str]:
-    """A short unique label per node: its name, else its op, else (for a constant) its value."""
+    """A short unique label per node: its name, else its op, else (for a constant) its value; repeats
+    are told apart by a subscript (mul₁, mul₂), which cannot be read as a position in an order."""
     base = [str(getattr(n, "name", None) or n.op or format_number(n.value)) for n in nodes]
     repeated = {label for label, count in Counter(base).items() if count > 1}
     seen: Counter = Counter()
@@ -66,7 +70,7 @@ def _labels(nodes: list) -> list[str]:
     for label in reversed(base):  # number repeats from the inputs up, the way they were built
         if label in repeated:
             seen[label] += 1
-            label = f"{label}#{seen[label]}"
+            label = f"{label}{str(seen[label]).translate(SUBSCRIPTS)}"
         labels.append(label)
     return labels[::-1]
 

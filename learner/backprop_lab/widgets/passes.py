@@ -1,8 +1,9 @@
 """The forward and backward passes over a graph, replayed up to any step, as data to draw.
 
-Gradients are replayed step by step from the nodes' own boxes (each box turns its node's summed
-gradient into one piece per input), without writing to the nodes. A node
-without a `box` (a learner's own class, say) shows the `.grad` it already holds instead.
+Gradients are replayed step by step, without writing to the nodes, from what each node exposes to
+compute with: a `box` whose `.backward(total)` turns the node's summed gradient into one piece per
+input (notebook 03), or `local_grads`, one local derivative per parent, each piece being
+total · local (notebook 04). A node with neither shows the `.grad` it already holds instead.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ class GraphPasses:
         self.d_out = float(d_out)
         n = len(graph)
         self.forward_order = [i for i in reversed(range(n)) if not graph.is_leaf(i)]
-        self.uses_boxes = all(callable(getattr(getattr(graph.nodes[i], "box", None), "backward", None))
-                              for i in self.forward_order)
+        self.computes = all(_can_compute(graph.nodes[i]) for i in self.forward_order)
 
     @property
     def n_steps(self) -> int:
@@ -67,21 +67,19 @@ class GraphPasses:
 
     def gradient(self, node: int, state: PassState) -> float | None:
         """The gradient shown for `node`: the sum of its pieces so far, or None before any arrive."""
-        if not self.uses_boxes:
+        if not self.computes:
             return float(self.graph.nodes[node].grad) if node in state.final else None
         pieces = state.received.get(node)
         return sum(pieces, 0.0) if pieces else None
 
     def _send(self, node: int, received: dict[int, list[float]]) -> list[tuple[int, int, float | None]]:
-        """Pass `node`'s summed gradient through its box to its inputs; the edges that carried it."""
+        """Pass `node`'s summed gradient on to its inputs; the edges that carried it."""
         inputs = self.graph.parents[node]
         if not inputs:
             return []
-        if not self.uses_boxes:
+        if not self.computes:
             return [(node, parent, None) for parent in inputs]
-        pieces = self.graph.nodes[node].box.backward(sum(received.get(node, []), 0.0))
-        if len(inputs) == 1:
-            pieces = (pieces,)
+        pieces = _pieces(self.graph.nodes[node], sum(received.get(node, []), 0.0))
         for parent, piece in zip(inputs, pieces):
             received.setdefault(parent, []).append(float(piece))
         return [(node, parent, float(piece)) for parent, piece in zip(inputs, pieces)]
@@ -107,7 +105,25 @@ class GraphPasses:
             head = f"backward: d_out = {format_number(self.d_out)} starts at the output {g.labels[node]}"
         if not state.flows:
             return head + "; it is an input, so its gradient is final"
-        if not self.uses_boxes:
-            return head + " (read from its .grad: this node has no box to compute with)"
+        if not self.computes:
+            return head + " (read from its .grad: this node has no box or local_grads to compute with)"
         sent = ", ".join(f"{format_number(a)} to {g.labels[p]}" for _, p, a in state.flows)
-        return f"{head}; its box sends {sent}"
+        via = "its box sends" if _has_box(g.nodes[node]) else "times its local derivatives, it sends"
+        return f"{head}; {via} {sent}"
+
+
+def _has_box(node: object) -> bool:
+    return callable(getattr(getattr(node, "box", None), "backward", None))
+
+
+def _can_compute(node: object) -> bool:
+    """A node the passes can replay: it has a box, or one local derivative per parent."""
+    return _has_box(node) or len(getattr(node, "local_grads", ())) == len(node.parents)
+
+
+def _pieces(node: object, total: float) -> tuple[float, ...]:
+    """The gradient pieces `node` sends to its parents, in their order, given its summed gradient."""
+    if _has_box(node):
+        pieces = node.box.backward(total)
+        return (pieces,) if len(node.parents) == 1 else tuple(pieces)
+    return tuple(total * float(local) for local in node.local_grads)

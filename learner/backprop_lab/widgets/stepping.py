@@ -17,15 +17,21 @@ def summary_html(text: str) -> str:
             f'line-height: 1.35">{html.escape(text)}</div>')
 
 
+LEGIBLE_WIDTH = 720
+"""The narrowest (px) a picture is shrunk to: its 10 pt text stays about 10 px high. Narrower, it scrolls."""
+
+
 class PictureView(widgets.VBox):
     """A redrawn PNG image above a text summary; subclasses give `figure()` and `summary()`."""
 
     css_class = "backprop-widget"
 
     def __init__(self, controls: list[widgets.Widget]):
-        self._image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self._image = widgets.Image(format="png", layout=widgets.Layout(
+            max_width="100%", height="auto"))
         self._text = widgets.HTML()
-        super().__init__(children=[*controls, self._image, self._text])
+        picture = widgets.Box([self._image], layout=widgets.Layout(overflow="auto hidden"))
+        super().__init__(children=[*controls, picture, self._text])
         self.add_class("backprop-widget")
         self.add_class(self.css_class)
 
@@ -42,7 +48,9 @@ class PictureView(widgets.VBox):
         return bytes(self._image.value)
 
     def redraw(self) -> None:
-        self._image.value = figure_png(self.figure())
+        figure = self.figure()
+        self._image.layout.min_width = f"{min(LEGIBLE_WIDTH, round(figure.get_figwidth() * figure.dpi))}px"
+        self._image.value = figure_png(figure)
         self._text.value = summary_html(self.summary())
 
 
@@ -51,9 +59,9 @@ class StepView(PictureView):
 
     def __init__(self, n_steps: int):
         self._slider = widgets.IntSlider(value=0, min=0, max=max(n_steps - 1, 0), description="step",
-                                         continuous_update=False, layout=widgets.Layout(width="420px"))
+                                         continuous_update=False, layout=widgets.Layout(width="420px", min_width="260px"))
         self._buttons = {
-            name: widgets.Button(description=text, tooltip=tip, layout=widgets.Layout(width="auto"))
+            name: widgets.Button(description=text, tooltip=tip, layout=widgets.Layout(width="auto", flex="0 0 auto"))  # never squeezed to "« s…"
             for name, text, tip in [("first", "« start", "back to the first step"),
                                     ("back", "◀ back", "one step back"),
                                     ("next", "next ▶", "one step forward"),
@@ -64,7 +72,7 @@ class StepView(PictureView):
         for name, button in self._buttons.items():
             button.on_click(lambda _, move=moves[name]: self.go(move()))
         self._slider.observe(lambda _: self._on_step(), names="value")
-        super().__init__([widgets.HBox([*self._buttons.values(), self._slider])])
+        super().__init__([widgets.HBox([*self._buttons.values(), self._slider], layout=widgets.Layout(flex_flow="row wrap"))])
         self._on_step()
 
     @property

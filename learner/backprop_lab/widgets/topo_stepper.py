@@ -151,8 +151,8 @@ class TopoSortStepper(StepView):
         for node in range(len(self.graph)):
             lines = [self.graph.title(node)]
             if node in placed:
-                lines.append(f"#{placed[node] + 1} in order" if trace.complete or self.algorithm == "kahn"
-                             else f"finished #{placed[node] + 1}")
+                lines.append(f"place {placed[node] + 1} in the order" if trace.complete or self.algorithm == "kahn"
+                             else f"finished, place {placed[node] + 1}")
             elif node in on_frontier:
                 lines.append("on the stack" if self.algorithm == "dfs" else "in the queue")
             else:
