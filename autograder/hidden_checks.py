@@ -48,5 +48,6 @@ RECORDED: dict[str, Callable[..., None]] = {
     "topological_sort": lambda results, seed: checks.judge_topological_sort(results, solutions.Scalar, seed),
     "backpropagate": lambda results, seed: checks.judge_backpropagate(results, solutions.Scalar, seed),
     "tensor_grad_check": lambda results, seed: checks.judge_tensor_grad_check(results, seed),
+    "train_step": lambda results: checks.judge_train_step(results),
 }
 """check name -> judge(test, recorded results), for tests that are not calls of one function."""

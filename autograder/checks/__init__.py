@@ -25,7 +25,13 @@ from .graphs import (
     judge_backpropagate,
     judge_topological_sort,
 )
-from .tensors import OPERATIONS, check_backward_against, check_tensor_grad_check_against, judge_tensor_grad_check
+from .tensors import (
+    OPERATIONS,
+    check_backward_against,
+    check_tensor_grad_check_against,
+    judge_tensor_grad_check,
+    judge_train_step,
+)
 from .derivatives import (
     CENTRAL_DIFFERENCE_MISTAKES,
     FORWARD_DIFFERENCE_MISTAKES,
@@ -62,6 +68,7 @@ __all__ = [
     "judge_h_backward",
     "judge_tensor_grad_check",
     "judge_topological_sort",
+    "judge_train_step",
     "reference_h",
     "seeded_rng",
 ]

@@ -15,8 +15,17 @@ from typing import Any
 import numpy as np
 
 from backprop_lab.cases import backward_calls
-from backprop_lab.checks.tensors import CORRECT_BELOW, check_backward, check_inputs_unchanged, judge_grad_check
+from backprop_lab.checks.compare import CheckFailed, check_value
+from backprop_lab.checks.graphs import error_message
+from backprop_lab.checks.tensors import (
+    CORRECT_BELOW,
+    TRAINING_MISTAKES,
+    check_backward,
+    check_inputs_unchanged,
+    judge_grad_check,
+)
 from backprop_lab.grad_check_cases import grad_check_arrays, record_grad_checks
+from backprop_lab.training_cases import RATE, START, STEPS
 
 from .replay import BadRecord, entries, outcome_of
 
@@ -147,3 +156,29 @@ def judge_tensor_grad_check(results: object, seed: int) -> None:
 def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, seed: int) -> None:
     """The learner's check on every case, run here, then judged as a recorded one."""
     judge_tensor_grad_check(record_grad_checks(learner, tensor, seed), seed)
+
+
+# --- The training step ---------------------------------------------------------------------------
+
+def judge_train_step(results: object) -> None:
+    """Judge recorded steps (backprop_lab.training_cases.record_train_step) against the scenario's exact values."""
+    recorded = entries(results, STEPS + 1)
+    losses = []
+    for k, entry in enumerate(recorded[:STEPS]):
+        got = outcome_of(entry)
+        if got.error is not None:
+            raise CheckFailed(error_message(f"train_step, step {k + 1} of {STEPS} (parameters u, v and one the "
+                                            "loss does not use, whose .grad stays None)", got.error))
+        losses.append(got.value)
+    after = outcome_of(recorded[-1]).value
+    if not isinstance(after, list) or len(after) != len(START):
+        raise BadRecord("no record of the parameters after the steps")
+    u, v, unused = after
+    check_value(v, START["v"] - STEPS * RATE, what=f"v after {STEPS} steps (its gradient is always 1)",
+                mistakes={TRAINING_MISTAKES["no_zero"]: START["v"] - RATE * (1 + 2 + 3),
+                          TRAINING_MISTAKES["rebound"]: START["v"]})
+    shrink = 1 - RATE * 8  # each step multiplies u by 1 − rate · 8
+    check_value(u, START["u"] * shrink**STEPS, what=f"u after {STEPS} steps (each multiplies it by 1 − 0.05 · 8)")
+    check_value(unused, START["unused"], what=f"a parameter the loss does not use, after {STEPS} steps")
+    expected = [4 * (START["u"] * shrink**k) ** 2 + START["v"] - k * RATE for k in range(STEPS)]
+    check_value(losses, expected, what="the losses train_step returned (each computed before its step)")

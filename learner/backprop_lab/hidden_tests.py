@@ -12,6 +12,7 @@ from .box_spy import H_BOXES, boxes_spied
 from .cases import ADAPTERS, CALLS, h_points
 from .grad_check_cases import record_grad_checks
 from .graph_cases import record_backpropagate, record_topological_sort
+from .training_cases import record_train_step
 from .recording import defaults, emit, error_outcome, outcome
 
 LITERALS = (str, int, float, bool)
@@ -40,6 +41,7 @@ RECORDERS: dict[str, Callable[..., list]] = {
     "topological_sort": lambda answer, seed, node: record_topological_sort(answer, node, seed),
     "backpropagate": lambda answer, seed, node: record_backpropagate(answer, node, seed),
     "tensor_grad_check": lambda answer, seed, tensor: record_grad_checks(answer, tensor, seed),
+    "train_step": lambda answer, tensor: record_train_step(answer, tensor),
 }
 """Hidden tests that are more than a list of calls of one function: check name -> its recorder."""
 

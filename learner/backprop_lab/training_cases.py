@@ -1,0 +1,30 @@
+"""Notebook 05's training step on a scenario of its hidden test, recorded for the grader's judge.
+
+Three steps of `train_step` at rate 0.05 on L = 4u² + v, with a third parameter the loss does not
+use (its .grad stays None): the losses the steps returned and every parameter's data after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .recording import converted, outcome
+
+RATE, STEPS = 0.05, 3
+START = {"u": 1.0, "v": 2.0, "unused": [3.0, 4.0]}
+"""Each parameter's value before the first step; the record holds them after the last, in this order."""
+
+
+def record_train_step(train_step: Callable[..., Any], tensor: type) -> list[dict]:
+    """The scenario run with the notebook's own Tensor: one entry per step, then the parameters after."""
+    u, v, unused = (tensor(np.array(START[name])) for name in ("u", "v", "unused"))
+
+    def loss_fn() -> Any:
+        return tensor(4 * u.data**2 + v.data, (u, v), lambda g, at=u.data: (8 * at * g, g * np.ones_like(v.data)),
+                      "4u² + v")
+
+    steps = [outcome(train_step, loss_fn, [u, v, unused], RATE) for _ in range(STEPS)]
+    return [*steps, converted([u.data, v.data, unused.data])]
