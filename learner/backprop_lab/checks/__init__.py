@@ -30,10 +30,20 @@ from .boxes import (
     check_local_derivatives,
     check_rejects_unknown_op,
 )
+from .forward import (
+    DUAL_MISTAKES,
+    PASSES_MISTAKES,
+    check_dual,
+    check_jvp,
+    check_passes,
+    check_rejects_unknown_method,
+)
 from .graphs import GRADIENT_MISTAKES, check_gradient, check_topological_order
 from .tensors import check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
 
 __all__ = [
+    "DUAL_MISTAKES",
+    "PASSES_MISTAKES",
     "GRADIENT_MISTAKES",
     "LOOKALIKES",
     "Mistakes",
@@ -46,14 +56,18 @@ __all__ = [
     "check_chain_backward",
     "check_chain_forward",
     "check_difference",
+    "check_dual",
     "check_grad_check",
     "check_grad_check_verdict",
     "check_gradient",
     "check_h_backward",
     "check_h_forward",
     "check_inputs_unchanged",
+    "check_jvp",
     "check_local_derivatives",
     "check_order_of_accuracy",
+    "check_passes",
+    "check_rejects_unknown_method",
     "check_rejects_unknown_op",
     "check_relative_error",
     "check_topological_order",
