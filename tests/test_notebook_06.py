@@ -1,4 +1,4 @@
-"""The reference forward mode (solutions.forward) and notebook 06's checks.
+"""Notebook 06 (forward_reverse): the reference forward mode (solutions.forward) and the checks of its test cells.
 
 Dual numbers are checked against central differences and against the reference reverse mode
 (`Scalar`); each check is shown to accept the reference and to name the mistake models it exists for.
