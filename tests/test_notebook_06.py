@@ -14,8 +14,16 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.checks import TEST_FUNCTIONS, check_dual_against, check_jvp_against, check_passes_against
-from backprop_lab.checks import DUAL_MISTAKES, check_dual, check_jvp, check_passes, check_rejects_unknown_method
+from autograder.checks import check_dual_against, check_jvp_against, check_passes_against
+from backprop_lab.checks import (
+    DUAL_MISTAKES,
+    as_dual_operation,
+    check_dual,
+    check_jvp,
+    check_passes,
+    check_rejects_unknown_method,
+)
+from backprop_lab.forward_cases import TEST_FUNCTIONS, dual_calls
 from solutions.forward import METHODS, Dual, jacobian_by_jvp, jvp, passes_for_jacobian, vjp
 
 coordinate = st.floats(0.3, 2.5)
@@ -117,7 +125,7 @@ def test_pass_counts(n, m):
 
 @pytest.mark.parametrize("seed", [0, 61, 999])
 def test_the_hidden_checks_accept_the_reference(seed):
-    check_dual_against(Dual, Dual, seed=seed)
+    check_dual_against(as_dual_operation(Dual), Dual, seed=seed)
     check_jvp_against(jvp, solutions.forward, seed=seed)
     check_passes_against(passes_for_jacobian, solutions.forward, seed=seed)
 
@@ -144,8 +152,13 @@ MISTAKES = [(op, name) for op, models in DUAL_MISTAKES.items() for name in model
 def test_each_tangent_mistake_is_rejected_and_named(op, name):
     mistaken = dual_with(op, DUAL_MISTAKES[op][name])
     with pytest.raises(AssertionError) as failure:
-        check_dual_against(mistaken, Dual, seed=7)
+        check_dual_against(as_dual_operation(mistaken), Dual, seed=7)
     assert name in str(failure.value)
+
+
+def test_the_seeded_calls_are_the_same_for_the_same_seed_and_cover_every_operation():
+    assert dual_calls(5) == dual_calls(5) != dual_calls(6)
+    assert {call[0][0] for call in dual_calls(5)} == set(DUAL_MISTAKES)
 
 
 def test_a_stub_dual_gets_the_not_written_yet_advice():

@@ -14,7 +14,7 @@ from .boxes import (
     check_h_forward_against,
     check_local_derivatives_against,
 )
-from .forward import TEST_FUNCTIONS, check_dual_against, check_jvp_against, check_passes_against
+from .forward import check_dual_against, check_jvp_against, check_passes_against
 from .graphs import BACKPROPAGATE_MISTAKES, check_backpropagate_against, check_topological_sort_against
 from .tensors import OPERATIONS, check_backward_against, check_tensor_grad_check_against
 from .derivatives import (
@@ -35,7 +35,6 @@ __all__ = [
     "OPERATIONS",
     "ORDER_OF_ACCURACY_MISTAKES",
     "RELATIVE_ERROR_MISTAKES",
-    "TEST_FUNCTIONS",
     "check_against",
     "check_backpropagate_against",
     "check_backward_against",

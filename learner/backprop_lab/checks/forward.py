@@ -72,14 +72,39 @@ def dual_expression(op: str, operands: Sequence[Operand]) -> str:
     return f"{shown[0]}.{op}()" if op in UNARY else f"{shown[0]} {op} {shown[1]}"
 
 
-def apply_dual(Dual: type, op: str, operands: Sequence[Operand]) -> tuple[object, object]:  # noqa: N803
-    """Build the learner's Duals, apply `op`, and read back (value, tangent)."""
-    made = [Dual(*o) if isinstance(o, tuple) else o for o in operands]
-    result = getattr(made[0], op)() if op in UNARY else BINARY[op](*made)
-    try:
-        return result.value, result.tangent
-    except AttributeError:
-        raise TypeError(f"the result is a {type(result).__name__}, not a Dual with .value and .tangent") from None
+def as_dual_operation(Dual: type) -> Callable[..., tuple[object, object]]:  # noqa: N803
+    """The learner's Dual seen as one function, operation(op, *operands) -> (value, tangent).
+
+    Operands are (value, tangent) pairs, made into the learner's Duals, or plain numbers, which stay
+    constants; so a Dual's test is a list of calls, like any other function's.
+    """
+
+    def operation(op: str, *operands: Operand) -> tuple[object, object]:
+        made = [Dual(*o) if isinstance(o, tuple) else o for o in operands]
+        result = getattr(made[0], op)() if op in UNARY else BINARY[op](*made)
+        try:
+            return result.value, result.tangent
+        except AttributeError:
+            raise TypeError(f"the result is a {type(result).__name__}, not a Dual with .value and .tangent") from None
+
+    operation.__name__ = getattr(Dual, "__name__", "Dual")
+    return operation
+
+
+def check_dual_operation(operation: Callable[..., object], op: str, *operands: Operand,
+                         expected: tuple[float, float]) -> None:
+    """Assert operation(op, *operands) == expected = (value, tangent), naming the tangent rule it breaks."""
+    __tracebackhide__ = True
+    if op not in BINARY and op not in UNARY:
+        raise ValueError(f"check_dual knows {sorted(BINARY)} and {list(UNARY)}, not {op!r}")
+    got = run_quietly(operation, op, *operands)
+    if got.error is None and is_close(got.value, expected, DUAL_RTOL, DUAL_ATOL):
+        return
+    pairs = [_pair(o) for o in operands]
+    models = {name: run_quietly(model, *pairs) for name, model in DUAL_MISTAKES[op].items()}
+    likely = diagnose(got, expected, models, DUAL_RTOL, DUAL_ATOL)
+    what = f"{dual_expression(op, operands)} as (value, tangent)"
+    raise AssertionError(failure_message(what, expected, got, likely)) from got.error
 
 
 def check_dual(Dual: type, op: str, *operands: Operand, expected: tuple[float, float]) -> None:  # noqa: N803
@@ -88,16 +113,7 @@ def check_dual(Dual: type, op: str, *operands: Operand, expected: tuple[float, f
     `operands` are (value, tangent) pairs, made into Duals, or plain numbers, which stay constants.
     """
     __tracebackhide__ = True
-    if op not in BINARY and op not in UNARY:
-        raise ValueError(f"check_dual knows {sorted(BINARY)} and {list(UNARY)}, not {op!r}")
-    got = run_quietly(apply_dual, Dual, op, operands)
-    if got.error is None and is_close(got.value, expected, DUAL_RTOL, DUAL_ATOL):
-        return
-    pairs = [_pair(o) for o in operands]
-    models = {name: run_quietly(model, *pairs) for name, model in DUAL_MISTAKES[op].items()}
-    likely = diagnose(got, expected, models, DUAL_RTOL, DUAL_ATOL)
-    what = f"{dual_expression(op, operands)} as (value, tangent)"
-    raise AssertionError(failure_message(what, expected, got, likely)) from got.error
+    check_dual_operation(as_dual_operation(Dual), op, *operands, expected=expected)
 
 
 ONE_TANGENT = ("every input was given the same tangent v[0]: input i must carry its own v[i], "
