@@ -112,10 +112,10 @@ class ForwardReverseView(StepView):
         self.picture.draw(ax, looks, flows, fontsize)
         if state.d_out_arrives:
             self.picture.arrow_into_root(ax, f"d_out = {format_number(self.passes.d_out)}", fontsize)
-        d.legend(ax, [(d.FILL_VALUE, d.INK, "value and tangent known"), (d.FILL_PARTIAL, d.INK, "gradient being summed"),
-                      (d.FILL_FINAL, d.INK, "gradient final"), ("white", d.CURRENT, "this step's node")],
-                 [(d.FORWARD_FLOW, f"tangent d·/d{self.seed_label} carried forward"),
-                  (d.BACKWARD_FLOW, "gradient sent back")], fontsize=fontsize * 0.9)
+        d.legend(ax, [(d.FILL_VALUE, d.INK, "value, tangent"), (d.FILL_PARTIAL, d.INK, "gradient summing"),
+                      (d.FILL_FINAL, d.INK, "gradient final"), ("white", d.CURRENT, "this step")],
+                 [(d.FORWARD_FLOW, f"tangent (d/d{self.seed_label})"), (d.BACKWARD_FLOW, "gradient back")],
+                 fontsize=fontsize * 0.9)
         return fig
 
     def _look(self, node: int, state: PassState) -> NodeLook:
