@@ -32,6 +32,7 @@ from .tensors import (
     judge_tensor_grad_check,
     judge_train_step,
 )
+from .forward import check_dual_against, check_jvp_against, check_passes_against
 from .derivatives import (
     CENTRAL_DIFFERENCE_MISTAKES,
     FORWARD_DIFFERENCE_MISTAKES,
@@ -57,9 +58,12 @@ __all__ = [
     "check_chain_backward_against",
     "check_chain_forward_against",
     "check_difference_against",
+    "check_dual_against",
     "check_h_forward_against",
+    "check_jvp_against",
     "check_local_derivatives_against",
     "check_order_of_accuracy_against",
+    "check_passes_against",
     "check_relative_error_against",
     "check_tensor_grad_check_against",
     "check_topological_sort_against",

@@ -1,0 +1,66 @@
+"""The inputs notebook 06's hidden tests give learner code, drawn from a seed, and nothing about the answers.
+
+A call is a pair (positional arguments, keyword arguments), as in the other notebooks' cases: the
+learner's code runs on them, and the expected answers come from the reference, drawn from the same seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import math
+
+import numpy as np
+
+from .checks.forward import BINARY, UNARY
+
+Call = tuple[tuple, dict]
+
+METHODS = ("central", "forward", "reverse")
+
+TEST_FUNCTIONS: dict[str, Callable[..., object]] = {
+    "h(x, y) = log(xy) + exp(xy)": lambda x, y: (x * y).log() + (x * y).exp(),
+    "x·sin(y) / z − 2x": lambda x, y, z: x * y.sin() / z - 2.0 * x,
+    "exp(x / y)·x + 3": lambda x, y: (x / y).exp() * x + 3.0,
+    "[x·y, sin(x) − y / 2]": lambda x, y: [x * y, x.sin() - y / 2.0],
+}
+"""Functions of several inputs that use every operation a Dual must have; safe for inputs in [0.3, 2]."""
+
+
+def _operand(rng: np.random.Generator, positive: bool) -> tuple[float, float]:
+    """A (value, tangent) pair, the value kept 0.3 away from zero (log's and division's pole)."""
+    value = rng.uniform(0.3, 3.0) if positive else rng.uniform(-3.0, 3.0)
+    if abs(value) < 0.3:
+        value = math.copysign(0.3 + abs(value), value)
+    return round(float(value), 3), round(float(rng.uniform(-2.0, 2.0)), 3)
+
+
+def dual_calls(seed: int, rounds: int = 3) -> list[Call]:
+    """Calls of a Dual's operation(op, *operands): every function, every operator between two Duals and
+    with a number on either side, `rounds` times."""
+    rng = np.random.default_rng(seed)
+    calls = []
+    for _ in range(rounds):
+        calls += [((op, _operand(rng, positive=op == "log")), {}) for op in UNARY]
+        for op in BINARY:
+            a, b = _operand(rng, False), _operand(rng, False)
+            calls += [((op, a, b), {}), ((op, a, b[0]), {}), ((op, a[0], b), {})]
+    return calls
+
+
+def jvp_calls(seed: int) -> list[Call]:
+    """jvp(f, x, v) for every test function, at a seeded point and direction."""
+    rng = np.random.default_rng(seed)
+    calls = []
+    for f in TEST_FUNCTIONS.values():
+        n = f.__code__.co_argcount
+        x = [round(float(rng.uniform(0.3, 2.0)), 3) for _ in range(n)]
+        v = [round(float(rng.uniform(-2.0, 2.0)), 3) for _ in range(n)]
+        calls.append(((f, x, v), {}))
+    return calls
+
+
+def passes_calls(seed: int) -> list[Call]:
+    """passes_for_jacobian(method, n, m) for every method on three seeded shapes, tall and wide."""
+    rng = np.random.default_rng(seed)
+    shapes = [tuple(int(k) for k in rng.integers(2, 5000, size=2)) for _ in range(3)]
+    return [((method, n, m), {}) for n, m in shapes for method in METHODS]

@@ -1,0 +1,198 @@
+"""Notebook 06 (forward_reverse): the reference forward mode (solutions.forward) and the checks of its test cells.
+
+Dual numbers are checked against central differences and against the reference reverse mode
+(`Scalar`); each check is shown to accept the reference and to name the mistake models it exists for.
+Running the notebook and grading its variants is tests/test_notebooks.py's job.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings, strategies as st
+import numpy as np
+import pytest
+
+import solutions
+from autograder.checks import check_dual_against, check_jvp_against, check_passes_against
+from backprop_lab.checks import (
+    DUAL_MISTAKES,
+    as_dual_operation,
+    check_dual,
+    check_jvp,
+    check_passes,
+    check_rejects_unknown_method,
+)
+from backprop_lab.forward_cases import TEST_FUNCTIONS, dual_calls
+from solutions.forward import METHODS, Dual, jacobian_by_jvp, jvp, passes_for_jacobian, vjp
+
+coordinate = st.floats(0.3, 2.5)
+direction = st.floats(-2.0, 2.0)
+
+
+def central_jvp(f, x, v, epsilon=1e-6):
+    """J·v measured: the central difference of f along the direction v (floats in, floats out)."""
+    up = [xi + epsilon * vi for xi, vi in zip(x, v)]
+    down = [xi - epsilon * vi for xi, vi in zip(x, v)]
+    return (np.array(f(*up)) - np.array(f(*down))) / (2 * epsilon)
+
+
+class Plain(float):
+    """A float with the methods the test functions call, so they run on plain numbers too."""
+
+    def log(self): return Plain(math.log(self))
+    def exp(self): return Plain(math.exp(self))
+    def sin(self): return Plain(math.sin(self))
+    def __add__(self, o): return Plain(float(self) + o)
+    def __radd__(self, o): return Plain(o + float(self))
+    def __sub__(self, o): return Plain(float(self) - o)
+    def __rsub__(self, o): return Plain(o - float(self))
+    def __mul__(self, o): return Plain(float(self) * o)
+    def __rmul__(self, o): return Plain(o * float(self))
+    def __truediv__(self, o): return Plain(float(self) / o)
+    def __rtruediv__(self, o): return Plain(o / float(self))
+
+
+def on_floats(f):
+    return lambda *xs: f(*map(Plain, xs))
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(list(TEST_FUNCTIONS)), st.lists(coordinate, min_size=3, max_size=3),
+       st.lists(direction, min_size=3, max_size=3))
+def test_jvp_agrees_with_central_differences_and_with_reverse_mode(name, x, v):
+    f = TEST_FUNCTIONS[name]
+    n = f.__code__.co_argcount
+    x, v = x[:n], v[:n]
+    value, tangent = jvp(f, x, v)
+    assert np.allclose(value, f(*map(Plain, x)), rtol=1e-12)
+    assert np.allclose(tangent, central_jvp(on_floats(f), x, v), rtol=1e-5, atol=1e-6)
+    outputs = value if isinstance(value, list) else [value]
+    rows = [vjp(f, x, [1.0 if j == i else 0.0 for j in range(len(outputs))])[1] for i in range(len(outputs))]
+    assert np.allclose(np.array(rows) @ np.array(v), np.atleast_1d(tangent), rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=30)
+@given(st.lists(coordinate, min_size=2, max_size=2))
+def test_the_jacobian_from_columns_equals_the_one_from_rows(x):
+    f = TEST_FUNCTIONS["[x·y, sin(x) − y / 2]"]
+    rows = [vjp(f, x, u)[1] for u in ([1.0, 0.0], [0.0, 1.0])]
+    assert np.allclose(jacobian_by_jvp(f, x), rows, rtol=1e-12)
+
+
+@settings(max_examples=40)
+@given(st.floats(-3, 3), direction, st.floats(-3, 3), direction)
+def test_every_tangent_rule_is_the_derivative_along_the_tangent(a, da, b, db):
+    b = b if abs(b) > 0.2 else 0.2 + abs(b)
+    for op, f in [("+", lambda s, t: s + t), ("-", lambda s, t: s - t), ("*", lambda s, t: s * t),
+                  ("/", lambda s, t: s / t)]:
+        got = f(Dual(a, da), Dual(b, db))
+        assert math.isclose(got.tangent, central_jvp(f, [a, b], [da, db]), rel_tol=1e-5, abs_tol=1e-6), op
+    for name, f in [("log", math.log), ("exp", math.exp), ("sin", math.sin)]:
+        x = abs(a) + 0.2 if name == "log" else a
+        got = getattr(Dual(x, da), name)()
+        assert math.isclose(got.tangent, central_jvp(f, [x], [da]), rel_tol=1e-5, abs_tol=1e-6), name
+
+
+def test_the_seeds_example_in_one_forward_pass():
+    x = Dual(3.0, 1.0)
+    y = (x * x).sin()
+    assert (round(y.value, 4), round(y.tangent, 4)) == (0.4121, -5.4668)
+
+
+def test_numbers_on_either_side_are_constants():
+    d = Dual(2.0, 1.0)
+    assert (lambda r: (r.value, r.tangent))(1.0 - d) == (-1.0, -1.0)
+    assert (lambda r: (r.value, r.tangent))(1.0 / d) == (0.5, -0.25)
+    assert jvp(lambda x: [3.0, x], [1.0], [1.0]) == ([3.0, 1.0], [0.0, 1.0])
+
+
+def test_jvp_and_vjp_refuse_mismatched_lengths():
+    with pytest.raises(ValueError, match="one tangent per input"):
+        jvp(lambda x, y: x * y, [1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="one weight per output"):
+        vjp(lambda x: [x, x], [1.0], [1.0])
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (10, 1), (1, 1000), (300, 7)])
+def test_pass_counts(n, m):
+    assert [passes_for_jacobian(method, n, m) for method in METHODS] == [2 * n, n, 1 + m]
+    with pytest.raises(ValueError, match="'central', 'forward', 'reverse'"):
+        passes_for_jacobian("backward", n, m)
+
+
+# --- The checks ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 61, 999])
+def test_the_hidden_checks_accept_the_reference(seed):
+    check_dual_against(as_dual_operation(Dual), Dual, seed=seed)
+    check_jvp_against(jvp, solutions.forward, seed=seed)
+    check_passes_against(passes_for_jacobian, solutions.forward, seed=seed)
+
+
+def dual_with(op: str, rule) -> type:
+    """The reference Dual with one operation's tangent replaced by a mistake model."""
+    unary = op in ("log", "exp", "sin")
+
+    class Mistaken(Dual):
+        def _apply(self, *others):
+            pairs = [(self.value, self.tangent)] + [(o.value, o.tangent) if isinstance(o, Dual) else (o, 0.0)
+                                                    for o in others]
+            return Mistaken(*rule(*pairs))
+
+    method = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}.get(op, op)
+    setattr(Mistaken, method, (lambda self: self._apply()) if unary else (lambda self, other: self._apply(other)))
+    return Mistaken
+
+
+MISTAKES = [(op, name) for op, models in DUAL_MISTAKES.items() for name in models]
+
+
+@pytest.mark.parametrize("op, name", MISTAKES, ids=[f"{op}: {name[:40]}" for op, name in MISTAKES])
+def test_each_tangent_mistake_is_rejected_and_named(op, name):
+    mistaken = dual_with(op, DUAL_MISTAKES[op][name])
+    with pytest.raises(AssertionError) as failure:
+        check_dual_against(as_dual_operation(mistaken), Dual, seed=7)
+    assert name in str(failure.value)
+
+
+def test_the_seeded_calls_are_the_same_for_the_same_seed_and_cover_every_operation():
+    assert dual_calls(5) == dual_calls(5) != dual_calls(6)
+    assert {call[0][0] for call in dual_calls(5)} == set(DUAL_MISTAKES)
+
+
+def test_a_stub_dual_gets_the_not_written_yet_advice():
+    class Stub:
+        def __init__(self, value, tangent=0.0):
+            raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="Not written yet"):
+        check_dual(Stub, "+", (1.0, 1.0), (2.0, 0.0), expected=(3.0, 1.0))
+
+
+def test_a_jvp_that_reuses_the_first_tangent_is_named():
+    def one_tangent(f, x, v):
+        return jvp(f, x, [v[0]] * len(x))
+
+    with pytest.raises(AssertionError, match="the same tangent v\\[0\\]"):
+        check_jvp_against(one_tangent, solutions.forward, seed=3)
+    with pytest.raises(AssertionError, match="the same tangent v\\[0\\]"):
+        check_jvp(one_tangent, TEST_FUNCTIONS["[x·y, sin(x) − y / 2]"], [2.0, 4.0], [1.0, 3.0],
+                  expected=jvp(TEST_FUNCTIONS["[x·y, sin(x) − y / 2]"], [2.0, 4.0], [1.0, 3.0]),
+                  with_first_tangent=jvp(TEST_FUNCTIONS["[x·y, sin(x) − y / 2]"], [2.0, 4.0], [1.0, 1.0])[1])
+
+
+def test_counting_calls_instead_of_passes_is_named():
+    def calls(method, n, m):
+        return {"central": 2 * n, "forward": n, "reverse": 1}[method]
+
+    with pytest.raises(AssertionError, match="counting calls of f instead of passes"):
+        check_passes(calls, "reverse", 3, 1, expected=2)
+    with pytest.raises(AssertionError, match="counting calls of f instead of passes"):
+        check_passes_against(calls, solutions.forward, seed=1)
+
+
+def test_an_unknown_method_must_raise():
+    check_rejects_unknown_method(passes_for_jacobian, "backward")
+    with pytest.raises(AssertionError, match="a ValueError"):
+        check_rejects_unknown_method(lambda method, n, m: 0, "backward")
