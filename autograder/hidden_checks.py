@@ -30,6 +30,9 @@ REPLAYED: dict[str, Callable[..., None]] = {
         learner, solutions.boxes, seed=seed),
     "h_forward": lambda learner, seed: checks.check_h_forward_against(learner, solutions, seed=seed),
     "backward": lambda learner, seed, op: checks.check_backward_against(learner, op, seed),
+    "dual": lambda learner, seed: checks.check_dual_against(learner, solutions.Dual, seed=seed),
+    "jvp": lambda learner, seed: checks.check_jvp_against(learner, solutions.forward, seed=seed),
+    "passes_for_jacobian": lambda learner, seed: checks.check_passes_against(learner, solutions.forward, seed=seed),
 }
 """check name -> run(replay of the learner's function, **the cell's options)."""
 

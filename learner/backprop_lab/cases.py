@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import chain_boxes
+from . import chain_boxes, forward_cases
 
 Call = tuple[tuple, dict]
 
@@ -270,8 +270,14 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
     "local_derivatives": lambda seed: local_derivative_calls(seed),
     "h_forward": lambda seed: [(point, {}) for point in h_points(seed)],
     "backward": lambda seed, op: backward_calls(op, seed),
+    "dual": lambda seed: forward_cases.dual_calls(seed),
+    "jvp": lambda seed: forward_cases.jvp_calls(seed),
+    "passes_for_jacobian": lambda seed: forward_cases.passes_calls(seed),
 }
 """check name -> the calls its hidden test makes, from the options written in the test cell."""
 
-ADAPTERS: dict[str, Callable[[object], Callable[..., object]]] = {"box": as_function}
+ADAPTERS: dict[str, Callable[[object], Callable[..., object]]] = {
+    "box": as_function,
+    "dual": forward_cases.as_dual_operation,
+}
 """How a check turns the learner's answer into the function its calls are made on."""

@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import math
+import operator
 
 import numpy as np
 
-from .checks.forward import BINARY, UNARY
-
 Call = tuple[tuple, dict]
+
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+UNARY = ("log", "exp", "sin")
+
+Operand = tuple[float, float] | float
+"""A (value, tangent) pair, made into the learner's Dual, or a plain number, used as a constant."""
+
+
+def as_dual_operation(Dual: type) -> Callable[..., tuple[object, object]]:  # noqa: N803
+    """The learner's Dual seen as one function, operation(op, *operands) -> (value, tangent).
+
+    Operands are (value, tangent) pairs, made into the learner's Duals, or plain numbers, which stay
+    constants; so a Dual's test is a list of calls, like any other function's.
+    """
+
+    def operation(op: str, *operands: Operand) -> tuple[object, object]:
+        made = [Dual(*o) if isinstance(o, tuple) else o for o in operands]
+        result = getattr(made[0], op)() if op in UNARY else BINARY[op](*made)
+        try:
+            return result.value, result.tangent
+        except AttributeError:
+            raise TypeError(f"the result is a {type(result).__name__}, not a Dual with .value and .tangent") from None
+
+    operation.__name__ = getattr(Dual, "__name__", "Dual")
+    return operation
 
 METHODS = ("central", "forward", "reverse")
 

@@ -11,17 +11,11 @@ from collections.abc import Callable, Sequence
 import math
 import operator
 
+from ..forward_cases import BINARY, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
 from .compare import Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly
 
 DUAL_RTOL, DUAL_ATOL = 1e-9, 1e-12
 """Tangent rules are exact arithmetic: only rounding separates two right answers."""
-
-BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-UNARY = ("log", "exp", "sin")
-
-Operand = tuple[float, float] | float
-"""A (value, tangent) pair, made into the learner's Dual, or a plain number, used as a constant."""
-
 
 def _pair(operand: Operand) -> tuple[float, float]:
     return operand if isinstance(operand, tuple) else (operand, 0.0)
@@ -70,25 +64,6 @@ def dual_expression(op: str, operands: Sequence[Operand]) -> str:
     """How the learner would write the operation, e.g. `Dual(2.0, 1.0) * 3.0` or `Dual(2.0, 1.0).log()`."""
     shown = [_show_operand(o) for o in operands]
     return f"{shown[0]}.{op}()" if op in UNARY else f"{shown[0]} {op} {shown[1]}"
-
-
-def as_dual_operation(Dual: type) -> Callable[..., tuple[object, object]]:  # noqa: N803
-    """The learner's Dual seen as one function, operation(op, *operands) -> (value, tangent).
-
-    Operands are (value, tangent) pairs, made into the learner's Duals, or plain numbers, which stay
-    constants; so a Dual's test is a list of calls, like any other function's.
-    """
-
-    def operation(op: str, *operands: Operand) -> tuple[object, object]:
-        made = [Dual(*o) if isinstance(o, tuple) else o for o in operands]
-        result = getattr(made[0], op)() if op in UNARY else BINARY[op](*made)
-        try:
-            return result.value, result.tangent
-        except AttributeError:
-            raise TypeError(f"the result is a {type(result).__name__}, not a Dual with .value and .tangent") from None
-
-    operation.__name__ = getattr(Dual, "__name__", "Dual")
-    return operation
 
 
 def check_dual_operation(operation: Callable[..., object], op: str, *operands: Operand,
