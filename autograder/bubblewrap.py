@@ -63,8 +63,8 @@ def user_namespaces() -> bool:
 
 def command(sandbox: Sandbox, kernel_cmd: list[str], cwd: str) -> list[str]:
     """The argv that runs `kernel_cmd` in `sandbox`, starting in `cwd` (a folder inside `work`)."""
-    return [executable() or "bwrap", *_isolation(sandbox), *_system_mounts(), *_python_mounts(sandbox),
-            *_private_mounts(sandbox), "--chdir", cwd, "--", *kernel_cmd]
+    return [executable() or "bwrap", *_isolation(sandbox), *_system_mounts(), *_private_mounts(sandbox),
+            *_python_mounts(sandbox), *_shared_mounts(sandbox), "--chdir", cwd, "--", *kernel_cmd]
 
 
 def _isolation(sandbox: Sandbox) -> list[str]:
@@ -111,10 +111,14 @@ def package_folders(names: tuple[str, ...]) -> list[Path]:
 
 
 def _private_mounts(sandbox: Sandbox) -> list[str]:
-    """Fresh /tmp and home, then the two folders shared with the grader, then the prepared font cache."""
+    """Fresh /tmp and home, mounted before anything bound below them (a course checked out under /tmp)."""
     size = str(sandbox.tmpfs_bytes)
-    args = ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME,
-            "--bind", str(sandbox.work), str(sandbox.work), "--bind", str(sandbox.sockets), str(sandbox.sockets)]
+    return ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
+
+
+def _shared_mounts(sandbox: Sandbox) -> list[str]:
+    """The two folders shared with the grader, then the prepared font cache."""
+    args = ["--bind", str(sandbox.work), str(sandbox.work), "--bind", str(sandbox.sockets), str(sandbox.sockets)]
     if sandbox.font_cache:
         for path in sorted(sandbox.font_cache.iterdir()):
             args += ["--ro-bind", str(path), f"{mpl_config_dir()}/{path.name}"]
