@@ -9,7 +9,7 @@ running known-wrong versions of `backpropagate` (mistake models) on the same gra
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 import zlib
 
@@ -81,16 +81,6 @@ def check_topological_sort_against(learner: Callable[[Any], object], node: NodeC
 
 
 # --- Gradients ------------------------------------------------------------------------------------
-
-def check_gradient(got: object, expected: float, what: str,
-                   mistakes: Mapping[str, float | Sequence[float]] | None = None, rtol: float = 1e-9) -> None:
-    """Assert one gradient; `mistakes` maps a mistake to the value (or values) it would give here."""
-    if is_close(got, expected, rtol, 1e-12):
-        return
-    likely = [name for name, values in (mistakes or {}).items()
-              if any(is_close(got, v, 1e-6, 1e-12) for v in (values if isinstance(values, Sequence) else [values]))]
-    raise AssertionError(failure_message(what, expected, Outcome(value=got), likely))
-
 
 def _order(root: Any) -> list:
     from solutions import topological_sort  # the reference order, used only by the mistake models
