@@ -45,7 +45,8 @@ class needs:  # noqa: N801 (read as a phrase: `with needs("forward_difference"):
                  trace: TracebackType | None) -> None:
         if kind is None or not self._waiting(error, trace):
             return
-        names = " and ".join(f"`{answer}`" for answer in self.answers)
+        *others, last = [f"`{answer}`" for answer in self.answers]
+        names = f"{', '.join(others)} and {last}" if others else last
         raise NotWrittenYet(f"Not written yet: write {names} above to see {self.to_see}.") from None
 
     def _waiting(self, error: BaseException | None, trace: TracebackType | None) -> bool:

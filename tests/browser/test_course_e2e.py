@@ -4,8 +4,8 @@ One JupyterLab (conftest's lab_server) serves a throwaway copy of course/. For e
 course/release/ the test opens the blank release and a solved copy (the release with the source's
 answers written in), runs every cell from the browser, saves, and reads back what the kernel
 produced. A blank notebook may fail only where an answer is missing, and must say which
-(tests/learner_runs.py); a solved one may not fail at all, and every widget in it must draw. Then nbgrader's Validate button must fail the blank first notebook and
-pass the solved one.
+(tests/learner_runs.py); a solved one may not fail at all, and every widget in it must draw. Then
+nbgrader's Validate button must fail the blank first notebook and pass the solved one.
 """
 
 from __future__ import annotations
