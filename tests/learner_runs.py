@@ -20,6 +20,8 @@ from backprop_lab.unwritten import STUB_ADVICE
 
 SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
 STUB = "raise NotImplementedError()"
+# How a test cell fails: a plain assert, or the checks' CheckFailed (an AssertionError that shows its message alone).
+TEST_FAILURES = {"AssertionError", "CheckFailed"}
 WAITING = re.compile(r"Not written yet: write (?P<answers>.+?) above to see .+\.")
 
 
@@ -73,7 +75,7 @@ def says_not_written(cell: nbformat.NotebookNode, error: dict, answers: set[str]
     role = cell.get("metadata", {}).get("nbgrader", {})
     if error.ename == "NotImplementedError":
         return bool(role.get("solution")) and STUB in cell.source
-    if error.ename == "AssertionError":
+    if error.ename in TEST_FAILURES:
         return bool(role.get("grade")) and not role.get("solution") and STUB_ADVICE in error.evalue
     if error.ename == "NotWrittenYet":
         named = waits_for(error.evalue)

@@ -82,6 +82,7 @@ def test_the_three_ways_of_saying_not_written_yet_are_excused() -> None:
     assert verdicts(
         cell("# YOUR CODE HERE\nraise NotImplementedError()", TOP_LEVEL_ANSWER, ("NotImplementedError", "")),
         cell("check(central_difference)", TEST, ("AssertionError", f"got an error.\n  {STUB_ADVICE}")),
+        cell("check(central_difference, 2.0)", TEST, ("CheckFailed", f"got an error.\n  {STUB_ADVICE}")),
         cell("with needs('central_difference'):\n    plot()", error=("NotWrittenYet", WAITING)),
     ) == []
 

@@ -45,8 +45,8 @@ class needs:  # noqa: N801 (read as a phrase: `with needs("forward_difference"):
                  trace: TracebackType | None) -> None:
         if kind is None or not self._waiting(error, trace):
             return
-        *others, last = [f"`{answer}`" for answer in self.answers]
-        names = f"{', '.join(others)} and {last}" if others else last
+        quoted = [f"`{answer}`" for answer in self.answers]
+        names = " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
         raise NotWrittenYet(f"Not written yet: write {names} above to see {self.to_see}.") from None
 
     def _waiting(self, error: BaseException | None, trace: TracebackType | None) -> bool:
