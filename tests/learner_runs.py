@@ -19,6 +19,7 @@ from autograder.variants import Variant, answer_cells, apply_variant
 from backprop_lab.unwritten import STUB_ADVICE
 
 SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"  # how a saved notebook holds a widget's output
 STUB = "raise NotImplementedError()"
 # How a test cell fails: a plain assert, or the checks' CheckFailed (an AssertionError that shows its message alone).
 TEST_FAILURES = {"AssertionError", "CheckFailed"}

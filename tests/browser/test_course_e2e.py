@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from lab_page import (CURRENT_TAB, DIALOG, KERNEL_IDLE, NOTEBOOK, PROMPTS, SETTLED, click, menu, run_code_cell,
                       select_cell, wait_for, wait_for_selector)
-from learner_runs import errors, solved, unexplained_errors
+from learner_runs import WIDGET_MIME, errors, solved, unexplained_errors
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
 RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
 FIRST = "release/01_central_difference/central_difference.ipynb"
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # The widgets stepped with « ◀ ▶ » buttons, by the class each one gives itself.
 STEPPERS = ".backprop-graph-view, .backprop-box-chain, .backprop-topo-stepper"
 
