@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser.test_course_e2e import SOLUTION_MARKERS, WIDGET_MIME, errors, solved, unexplained_errors
+from learner_runs import SOLUTION_MARKERS, WIDGET_MIME, errors, solved, unexplained_errors
 
 pytestmark = pytest.mark.slow
 

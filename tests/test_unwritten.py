@@ -30,6 +30,12 @@ def test_a_result_an_earlier_cell_never_made_names_the_answers() -> None:
             print(result_of_a_cell_that_failed)  # noqa: F821
 
 
+def test_three_answers_or_more_are_named_as_a_list() -> None:
+    with pytest.raises(NotWrittenYet, match="write `a`, `b` and `c` above to see these numbers"):
+        with needs("a", "b", "c", to_see="these numbers"):
+            stub(1.0)
+
+
 def test_a_name_error_inside_a_written_answer_is_the_learners_to_see() -> None:
     with pytest.raises(NameError, match="undefined_in_the_answer"):
         with needs("buggy"):

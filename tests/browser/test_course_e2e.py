@@ -3,16 +3,13 @@
 One JupyterLab (conftest's lab_server) serves a throwaway copy of course/. For every notebook in
 course/release/ the test opens the blank release and a solved copy (the release with the source's
 answers written in), runs every cell from the browser, saves, and reads back what the kernel
-produced. A blank
-notebook may fail only where an answer is missing; a solved one may not fail at all, and every
-widget in it must draw. Then nbgrader's Validate button must fail the blank first notebook and
-pass the solved one.
+produced. A blank notebook may fail only where an answer is missing, and must say which
+(tests/learner_runs.py); a solved one may not fail at all, and every widget in it must draw. Then
+nbgrader's Validate button must fail the blank first notebook and pass the solved one.
 """
 
 from __future__ import annotations
 
-import ast
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +18,9 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from autograder.variants import Variant, answer_cells, apply_variant
 from lab_page import (CURRENT_TAB, DIALOG, KERNEL_IDLE, NOTEBOOK, PROMPTS, SETTLED, click, menu, run_code_cell,
                       select_cell, wait_for, wait_for_selector)
+from learner_runs import WIDGET_MIME, errors, solved, unexplained_errors
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
 RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
 FIRST = "release/01_central_difference/central_difference.ipynb"
-SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # The widgets stepped with « ◀ ▶ » buttons, by the class each one gives itself.
 STEPPERS = ".backprop-graph-view, .backprop-box-chain, .backprop-topo-stepper"
 
@@ -40,15 +35,6 @@ STEPPERS = ".backprop-graph-view, .backprop-box-chain, .backprop-topo-stepper"
 
 def solved_path(released: str) -> str:
     return released.removesuffix(".ipynb") + "_solved.ipynb"
-
-
-def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The release notebook with the source's answers written into its answer cells."""
-    answers = {
-        grade_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
-        for grade_id, cell in answer_cells(source).items()
-    }
-    return apply_variant(release, Variant("reference answers", answers))
 
 
 @pytest.fixture(scope="module")
@@ -128,44 +114,6 @@ def ran_top_to_bottom(notebook: nbformat.NotebookNode) -> bool:
     return all(a < b for a, b in zip(counts, counts[1:]))
 
 
-def errors(notebook: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, dict]]:
-    return [(cell, output) for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.outputs if output.output_type == "error"]
-
-
-def top_level_names(source: str) -> set[str]:
-    """The names a cell binds for later cells: assignments, imports, functions, classes."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for statement in tree.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(statement.name)
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
-        else:
-            names.update(node.id for node in ast.walk(statement)
-                         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
-    return names
-
-
-def unexplained_errors(notebook: nbformat.NotebookNode) -> list[str]:
-    """Errors not caused by an unanswered cell: not a NotImplementedError, not a test's report of
-    one, not a given cell's NotWrittenYet, and not a NameError for a name that an earlier failing
-    cell would have defined."""
-    undefined: set[str] = set()
-    unexplained = []
-    for cell, error in errors(notebook):
-        missing = re.fullmatch(r"name '(\w+)' is not defined", error.evalue)
-        if not (error.ename in ("NotImplementedError", "NotWrittenYet") or "NotImplementedError" in error.evalue
-                or (error.ename == "NameError" and missing and missing.group(1) in undefined)):
-            unexplained.append(f"{error.ename}: {error.evalue}\n  in the cell:\n{cell.source}")
-        undefined |= top_level_names(cell.source)
-    return unexplained
-
-
 def check_widgets(page: Page, expected: int) -> None:
     """Every widget output is drawn: a live view, images loaded, and every stepper steps."""
     # Widget views are the only outputs whose renderer does not label them with a mime type.
@@ -238,17 +186,3 @@ def test_validate_fails_the_blank_notebook(page, open_notebook):
 def test_validate_passes_the_solved_notebook(page, open_notebook):
     open_notebook(solved_path(FIRST))
     assert validation_result(page) == "validation-success"
-
-
-def test_only_missing_answers_and_their_knock_on_errors_are_excused():
-    cell = nbformat.v4.new_code_cell
-    failed = [cell("slope = central_difference(f, 1.0)"), cell("print(slope)"), cell("print(other)"),
-              cell("check(central_difference)"), cell("1 / 0")]
-    reasons = [("NotImplementedError", ""), ("NameError", "name 'slope' is not defined"),
-               ("NameError", "name 'other' is not defined"),
-               ("AssertionError", "got: an error: NotImplementedError: "), ("ZeroDivisionError", "division by zero")]
-    for code, (ename, evalue) in zip(failed, reasons):
-        code.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
-    found = unexplained_errors(nbformat.v4.new_notebook(cells=failed))
-    assert [line.split("\n")[0] for line in found] == [
-        "NameError: name 'other' is not defined", "ZeroDivisionError: division by zero"]

@@ -15,15 +15,15 @@ from matplotlib.figure import Figure
 from . import drawing as d
 from .graph_picture import Flow, GraphPicture, NodeLook
 from .nodes import format_number, read_graph
-from .passes import GraphPasses, PassState
+from .passes import GraphPasses, PassState, gradient_pieces
 from .stepping import StepView
 
 class ForwardReverseView(StepView):
     """Step through forward mode (tangents from `seed`, an input of the graph) and reverse mode (gradients).
 
-    `root` is any node with value, grad, parents, op and a `box` whose backward(1.0) gives the local
-    derivatives (a Scalar, or a node class built on the boxes); `seed` is one of its input nodes,
-    or its name. The nodes are not modified.
+    `root` is any node with value, grad, parents, op and either a `box` whose backward(1.0) gives the local
+    derivatives (a Scalar, or a node class built on the boxes) or `local_grads`, one per parent; `seed`
+    is one of its input nodes, or its name. The nodes are not modified.
     """
 
     css_class = "backprop-forward-reverse-view"
@@ -31,9 +31,9 @@ class ForwardReverseView(StepView):
     def __init__(self, root: Any, seed: Any):
         self.graph = read_graph(root, "ForwardReverseView")
         self.passes = GraphPasses(self.graph)
-        if not self.passes.uses_boxes:
-            raise TypeError("ForwardReverseView needs every computed node to hold the `box` it was made by "
-                            "(box.backward(1.0) gives the local derivatives); draw this graph with GraphView instead")
+        if not self.passes.computes:
+            raise TypeError("ForwardReverseView needs every computed node to hold the `box` it was made by, or "
+                            "`local_grads` (one local derivative per parent); draw this graph with GraphView instead")
         self.seed = self._find_seed(seed)
         self.tangents, self.pieces = self._carry_tangents()
         self.picture = GraphPicture(self.graph)
@@ -54,8 +54,7 @@ class ForwardReverseView(StepView):
         tangents = [1.0 if i == self.seed else 0.0 for i in range(len(g))]
         pieces: dict[int, list[float]] = {}
         for node in self.passes.forward_order:
-            local = g.nodes[node].box.backward(1.0)
-            local = local if isinstance(local, tuple | list) else (local,)
+            local = gradient_pieces(g.nodes[node], 1.0)
             pieces[node] = [float(partial) * tangents[parent] for partial, parent in zip(local, g.parents[node])]
             tangents[node] = sum(pieces[node], 0.0)
         return tangents, pieces

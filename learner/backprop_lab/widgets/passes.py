@@ -79,7 +79,7 @@ class GraphPasses:
             return []
         if not self.computes:
             return [(node, parent, None) for parent in inputs]
-        pieces = _pieces(self.graph.nodes[node], sum(received.get(node, []), 0.0))
+        pieces = gradient_pieces(self.graph.nodes[node], sum(received.get(node, []), 0.0))
         for parent, piece in zip(inputs, pieces):
             received.setdefault(parent, []).append(float(piece))
         return [(node, parent, float(piece)) for parent, piece in zip(inputs, pieces)]
@@ -121,7 +121,7 @@ def _can_compute(node: object) -> bool:
     return _has_box(node) or len(getattr(node, "local_grads", ())) == len(node.parents)
 
 
-def _pieces(node: object, total: float) -> tuple[float, ...]:
+def gradient_pieces(node: object, total: float) -> tuple[float, ...]:
     """The gradient pieces `node` sends to its parents, in their order, given its summed gradient."""
     if _has_box(node):
         pieces = node.box.backward(total)
