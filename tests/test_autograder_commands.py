@@ -152,7 +152,8 @@ OPTION_BATCH = {  # student -> the square cell; every other cell as in a correct
     "sleepy": f"import time\ntime.sleep(12)\n\n{SQUARE}",
     "hog": f"hog = bytearray(800 * 1024**2)\n\n{SQUARE}",
     "printer": f"print('p' * 5000)\n\n{SQUARE}",
-    "flagged": fx.PATCHING_SQUARE,
+    # Right, but built with eval: flagged by the static checks, with nothing for the kernel check to catch.
+    "flagged": "def square(x):\n    return eval('x * x')",
     "net": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n"
            "    print('network: reached')\nexcept OSError:\n    print('network: blocked')\n\n" + SQUARE,
 }
@@ -230,7 +231,7 @@ def test_allow_network_lets_a_kernel_reach_the_host(strict_run: Path, loose_run:
 
 
 def test_zero_flagged_zeroes_the_flagged_submission_only(strict_run: Path, loose_run: Path) -> None:
-    assert student_scores(strict_run, "flagged")["test_cube"] == 1.0  # flagged, score kept
+    assert student_scores(strict_run, "flagged") == FULL  # flagged, score kept
     assert set(student_scores(loose_run, "flagged").values()) == {0.0}
     assert student_scores(loose_run, "correct") == FULL
 
