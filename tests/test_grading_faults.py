@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,16 @@ def line_saying(stream, text: str) -> str:
     return ""
 
 
+def run_tmp(run: str) -> Path:
+    """The run's own TMPDIR: its scratch folders, so a sandboxed kernel's command line names it.
+
+    A sandboxed kernel gets a clean environment (no MARK), but its connection file lies in the scratch.
+    """
+    return Path(tempfile.gettempdir(), f"ag-faults-{os.getpid()}-{run}")
+
+
 def processes_of(run: str) -> list[str]:
-    """Command lines of live processes started by the run whose environment carries MARK=run."""
+    """Command lines of live processes of the run: MARK=run in their environment, or the run's TMPDIR in their arguments."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -80,14 +89,17 @@ def processes_of(run: str) -> list[str]:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:  # ended while we looked
             continue
-        if f"{MARK}={run}".encode() in environ.split(b"\0") and state != "Z":
+        ours = f"{MARK}={run}".encode() in environ.split(b"\0") or str(run_tmp(run)) in cmdline
+        if ours and state != "Z":
             found.append(cmdline)
     return found
 
 
 def start(root: Path, run: str, *options: str, stderr: int = subprocess.DEVNULL) -> subprocess.Popen:
+    run_tmp(run).mkdir(exist_ok=True)
     return subprocess.Popen([*AUTOGRADER, "--course", str(root), "grade", fx.ASSIGNMENT, *options],
-                            env={**os.environ, MARK: run}, stdout=subprocess.PIPE, stderr=stderr, text=True)
+                            env={**os.environ, MARK: run, "TMPDIR": str(run_tmp(run))},
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
 @pytest.fixture(scope="module")
