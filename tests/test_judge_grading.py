@@ -148,7 +148,19 @@ def test_the_lying_float_is_named_in_the_feedback(by_nbgrader: dict) -> None:
     assert "Agreeable (a subclass of float)" in by_nbgrader["liar"].errors["test_relative_error_hidden"]
 
 
+SANDBOX_ONLY = {"disguised"}
+"""Submissions the two graders must score differently: plain `nbgrader autograde` runs kernels without
+the sandbox, where the answer key can be imported; `autograder grade` binds only the learner's package."""
+
+
 def test_both_graders_agree(by_nbgrader: dict, by_autograder: tuple[dict, str]) -> None:
     scores, _ = by_autograder
     for student, graded in by_nbgrader.items():
-        assert {cell: scores[(student, cell)] for cell in graded.scores} == graded.scores, student
+        if student not in SANDBOX_ONLY:
+            assert {cell: scores[(student, cell)] for cell in graded.scores} == graded.scores, student
+
+
+def test_in_the_sandbox_a_disguised_import_finds_no_answer_key(by_autograder: tuple[dict, str]) -> None:
+    scores, _ = by_autograder
+    assert scores[("disguised", "test_relative_error")] == 0
+    assert scores[("disguised", "test_relative_error_hidden")] == 0
