@@ -49,7 +49,8 @@ def copy(batch: GradedClass, tmp_path: Path) -> Path:
 
 def test_the_class_is_graded_as_its_submissions_deserve(graded_class_batch: GradedClass) -> None:
     root = graded_class_batch.root
-    assert autograded(root) == {"ada": 4, "blank": 0, "wrong": 1, "half": 3, "sleepy": 3, "patcher": 4}
+    # The patcher replaces math.isclose: the kernel check fails every test cell after it, unrun.
+    assert autograded(root) == {"ada": 4, "blank": 0, "wrong": 1, "half": 3, "sleepy": 3, "patcher": 0}
     assert waiting(root) == ["ada", "sleepy", "wrong"], "only written answers learners changed wait for a grader"
     assert flagged(root) == ["patcher"]
 
