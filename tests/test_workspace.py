@@ -77,17 +77,17 @@ def test_a_learners_work_survives_git_pull_and_make_lab_again(upstream: Path, tm
 
     # Upstream fixes notebook 01 and adds an assignment; the learner pulls and starts again.
     edit_notebook(upstream / "course/release" / FIRST, "A clearer hint from the course.")
-    extra = upstream / "course/release/06_forward_reverse/forward_reverse.ipynb"
+    extra = upstream / "course/release/99_new_assignment/new_assignment.ipynb"
     extra.parent.mkdir()
     shutil.copy(upstream / "course/release" / FIRST, extra)
     git("add", "--all", cwd=upstream)
-    git("commit", "--quiet", "--message=fix 01, add 06", cwd=upstream)
+    git("commit", "--quiet", "--message=fix 01, add an assignment", cwd=upstream)
     git("pull", "--quiet", "--ff-only", cwd=learner)
     make("workspace", learner)
     make("clean", learner)
 
     assert mine.read_bytes() == my_work
-    assert (learner / "my-work/06_forward_reverse/forward_reverse.ipynb").is_file()
+    assert (learner / "my-work/99_new_assignment/new_assignment.ipynb").is_file()
     assert "A clearer hint" in (learner / "course/release" / FIRST).read_text()
     assert git("status", "--porcelain", cwd=learner) == ""
 

@@ -14,13 +14,9 @@ import math
 import numpy as np
 
 from . import chain_boxes, forward_cases
+from .seeding import seeded_rng
 
 Call = tuple[tuple, dict]
-
-
-def seeded_rng(seed: int) -> np.random.Generator:
-    """The random generator hidden tests draw inputs from: a fixed seed keeps grading deterministic."""
-    return np.random.default_rng(seed)
 
 
 # --- Notebook 01: functions to differentiate, pairs, and measured errors --------------------------

@@ -12,6 +12,8 @@ import operator
 
 import numpy as np
 
+from .seeding import seeded_rng
+
 Call = tuple[tuple, dict]
 
 BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
@@ -61,7 +63,7 @@ def _operand(rng: np.random.Generator, positive: bool) -> tuple[float, float]:
 def dual_calls(seed: int, rounds: int = 3) -> list[Call]:
     """Calls of a Dual's operation(op, *operands): every function, every operator between two Duals and
     with a number on either side, `rounds` times."""
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     calls = []
     for _ in range(rounds):
         calls += [((op, _operand(rng, positive=op == "log")), {}) for op in UNARY]
@@ -73,7 +75,7 @@ def dual_calls(seed: int, rounds: int = 3) -> list[Call]:
 
 def jvp_calls(seed: int) -> list[Call]:
     """jvp(f, x, v) for every test function, at a seeded point and direction."""
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     calls = []
     for f in TEST_FUNCTIONS.values():
         n = f.__code__.co_argcount
@@ -85,6 +87,6 @@ def jvp_calls(seed: int) -> list[Call]:
 
 def passes_calls(seed: int) -> list[Call]:
     """passes_for_jacobian(method, n, m) for every method on three seeded shapes, tall and wide."""
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     shapes = [tuple(int(k) for k in rng.integers(2, 5000, size=2)) for _ in range(3)]
     return [((method, n, m), {}) for n, m in shapes for method in METHODS]
