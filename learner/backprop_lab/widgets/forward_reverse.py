@@ -108,9 +108,7 @@ class ForwardReverseView(StepView):
         else:
             flows = [Flow(a, b, d.BACKWARD_FLOW, None if amount is None else format_number(amount))
                      for a, b, amount in state.flows]
-        self.picture.draw(ax, looks, flows, fontsize)
-        if state.d_out_arrives:
-            self.picture.arrow_into_root(ax, f"d_out = {format_number(self.passes.d_out)}", fontsize)
+        self.picture.draw_step(ax, looks, flows, fontsize, self.passes.d_out if state.d_out_arrives else None)
         d.legend(ax, [(d.FILL_VALUE, d.INK, "value, tangent"), (d.FILL_PARTIAL, d.INK, "gradient summing"),
                       (d.FILL_FINAL, d.INK, "gradient final"), ("white", d.CURRENT, "this step")],
                  [(d.FORWARD_FLOW, f"tangent (d/d{self.seed_label})"), (d.BACKWARD_FLOW, "gradient back")],

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from . import drawing as d
 from .layout import layered_positions
-from .nodes import NodeGraph
+from .nodes import NodeGraph, format_number
 
 LABEL_LIMIT = 60  # above this many nodes the labels would overlap: draw the shape only
 COLUMN_INCHES, ROW_INCHES, MIN_WIDTH, MAX_WIDTH = 2.0, 1.3, 9.5, 10.4  # 10.4 in fits a notebook's output
@@ -85,6 +85,13 @@ class GraphPicture:
         for (x, y), look in zip(self.positions, looks):
             d.node_box(ax, x, y, BOX_WIDTH, BOX_HEIGHT, look.lines, fill=look.fill,
                        current=look.current, dashed=look.dashed, fontsize=fontsize)
+
+    def draw_step(self, ax, looks: list[NodeLook], flows: list[Flow], fontsize: float,
+                  d_out: float | None) -> None:
+        """One step of a pass: the graph, and the gradient d_out arriving at the root when it starts."""
+        self.draw(ax, looks, flows, fontsize)
+        if d_out is not None:
+            self.arrow_into_root(ax, f"d_out = {format_number(d_out)}", fontsize)
 
     def arrow_into_root(self, ax, label: str, fontsize: float) -> None:
         """The gradient that starts the backward pass, arriving at the root from the right."""

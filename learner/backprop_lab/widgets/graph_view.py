@@ -57,9 +57,7 @@ class GraphView(StepView):
         colour = d.BACKWARD_FLOW if state.phase == "backward" else d.FORWARD_FLOW
         flows = [Flow(a, b, colour, None if amount is None else format_number(amount))
                  for a, b, amount in state.flows]
-        self.picture.draw(ax, looks, flows, fontsize)
-        if state.d_out_arrives:
-            self.picture.arrow_into_root(ax, f"d_out = {format_number(self.passes.d_out)}", fontsize)
+        self.picture.draw_step(ax, looks, flows, fontsize, self.passes.d_out if state.d_out_arrives else None)
         d.legend(ax, [(d.FILL_VALUE, d.INK, "value known"), (d.FILL_PARTIAL, d.INK, "gradient being summed"),
                       (d.FILL_FINAL, d.INK, "gradient final"), ("white", d.CURRENT, "this step's node")],
                  [(d.FORWARD_FLOW, "inputs used"), (d.BACKWARD_FLOW, "gradient sent back")],
