@@ -38,6 +38,8 @@ def lab_command(notebook: str, token: str, options: list[str]) -> list[str]:
     """JupyterLab over the repository, opening `notebook`, quiet but for warnings; `options` last, so they win."""
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
                f"--LabApp.default_url=/lab/tree/{quote(notebook)}",
+               # Binder's settings (binder/overrides.json): no news pop-up or update checks, autosave.
+               f"--LabApp.app_settings_dir={ROOT / 'binder'}",
                # A token of ours: Jupyter prints its multi-line banner only for a token it made up.
                f"--IdentityProvider.token={token}",
                "--Application.log_level=WARN",

@@ -94,10 +94,10 @@ class LabServer:
                 self.process.wait()
 
 
-def lab_environment(home: Path) -> dict[str, str]:
+def lab_environment(home: Path, settings: dict[str, dict] = LAB_SETTINGS) -> dict[str, str]:
     """Environment variables that give a JupyterLab its own config, data, settings and workspaces
     under `home`, with the test settings in place: nothing from the machine's user leaks in."""
-    for name, values in LAB_SETTINGS.items():
+    for name, values in settings.items():
         path = home / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -156,7 +156,9 @@ def start_make_lab(repository: Path, home: Path, timeout: float = 300.0) -> Made
     command = ["make", "--no-print-directory", "-o", f"{venv}/.installed-lab", "lab",
                f"VENV={venv}", f"PYTHON={sys.executable}", f"LAB_OPTIONS={options}"]
     log = home / "make-lab.log"
-    process = launch(command, repository, terminal_environment(lab_environment(home)), log)
+    # A learner has no user settings: whatever quiets the news pop-up must come from `make lab` itself.
+    settings = {name: values for name, values in LAB_SETTINGS.items() if "notification" not in name}
+    process = launch(command, repository, terminal_environment(lab_environment(home, settings)), log)
 
     def printed_address() -> str | None:
         found = re.search(r"^JupyterLab is ready\. Open notebook 01 at (\S+)", log.read_text(), re.MULTILINE)

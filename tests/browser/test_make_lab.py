@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # a JupyterLab server; the chromium test is marke
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `make lab` reads: the Makefile, its scripts, the course and the root nbgrader configuration.
-REPOSITORY_PARTS = ["Makefile", "scripts", "course", "nbgrader_config.py"]
+REPOSITORY_PARTS = ["Makefile", "scripts", "course", "binder", "nbgrader_config.py"]
 COURSE_LEFTOVERS = shutil.ignore_patterns("gradebook.db", "submitted", "autograded", "feedback", ".autograder",
                                           "reports", ".ipynb_checkpoints", "__pycache__")
 RELEASED = sorted(path.relative_to(ROOT / "course/release").as_posix()
@@ -94,6 +94,16 @@ def test_validate_runs_on_the_learners_copy(made_lab: MadeLab):
         result = json.load(answer)
     assert result["success"], result
     assert result["value"]["failed"], "a blank notebook should fail its visible tests"
+
+
+def test_no_news_pop_up_or_update_check(made_lab: MadeLab):
+    """JupyterLab asks a first-time user about Jupyter news; the course's settings answer for them."""
+    with made_lab.server.get("lab/api/settings/@jupyterlab/apputils-extension:notification") as answer:
+        plugin = json.load(answer)
+    # The lab's overrides become the schema's defaults; a learner's own choice would sit in "settings".
+    effective = {name: plugin["settings"].get(name, field.get("default"))
+                 for name, field in plugin["schema"]["properties"].items()}
+    assert effective["fetchNews"] == "false" and effective["checkForUpdates"] is False, effective
 
 
 def dirty_tabs(page: Page) -> list[str]:
