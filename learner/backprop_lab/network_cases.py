@@ -73,6 +73,15 @@ def starting_model(seed: int) -> list[np.ndarray]:
             for array in (rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out)), np.zeros(n_out))]
 
 
+def _starting_array(seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The fixed starting value of the parameter of this shape (a bias may be (n,) or (1, n))."""
+    for array in starting_model(seed):
+        if array.shape == shape or array.ndim == 1 and shape == (1, array.size):
+            return array.reshape(shape).copy()
+    known = ", ".join(str(array.shape) for array in starting_model(seed))
+    raise ValueError(f"the test network's parameters have shapes {known}, but parameters(model) gave one of shape {shape}")
+
+
 class Stop(Exception):
     """A step of a recorded case failed: its error is in the record, the rest of the case is skipped."""
 
@@ -166,9 +175,8 @@ def record_train(answer: Callable, make_layer: Callable, parameters: Callable, f
         try:
             rng = np.random.default_rng(seed)
             model = _run(entry, "losses", lambda: [make_layer(a, b, rng) for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:])])
-            start = {array.shape: array for array in starting_model(seed)}
             for p in _run(entry, "losses", lambda: _tensors(parameters(model))):
-                p.data = start[tuple(p.data.shape)].copy()
+                p.data = _starting_array(seed, tuple(p.data.shape))
             losses = _run(entry, "losses", answer, model, images.copy(), labels.copy(), run.steps, run.batch_size,
                           run.rate, seed)
             entry["losses"] = converted([float(loss) for loss in losses])
