@@ -163,7 +163,7 @@ def _reference_run(seed: int, steps: int, batch_size: int, rate: float, zero_gra
     from solutions.training import cross_entropy, forward, train
 
     images, labels = training_data(seed)
-    arrays = [Tensor(a.copy()) for a in starting_model(seed)]
+    arrays = [Tensor(a.copy(), requires_grad=True) for a in starting_model(seed)]
     model = list(zip(arrays[::2], arrays[1::2]))
     with np.errstate(all="ignore"):
         train(model, images, labels, steps, batch_size, rate, seed, zero_gradients)
