@@ -21,7 +21,7 @@ NETWORK_MISTAKES = {
     "bias_not_summed": "bias gradient not summed over the batch: every example of the batch adds its gradient "
                        "to the one bias vector, so ∂L/∂b is grad summed over axis 0 (not averaged, not one row)",
     "recorded_update": "update recorded in the graph: p - rate * p.grad is a Tensor operation, a new node; "
-                       "change the array itself, p.data = p.data - rate * p.grad",
+                       "change the numbers in the array the parameter holds, p.data, instead",
     "rebound": "the parameters did not change: rebinding a name (p = ...) leaves the Tensor the model holds as "
                "it was; change p.data",
     "ascent": "the step went uphill: subtract rate · gradient, do not add it",
