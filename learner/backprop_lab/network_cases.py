@@ -125,7 +125,7 @@ def _record_linear_case(make_layer: Callable, parameters: Callable, tensor: type
 
 def record_linear(make_layer: Callable, parameters: Callable, tensor: type, seed: int) -> list[dict]:
     """Per layer shape: the parameters found, the output on x, and the gradients after backward(grad)."""
-    layer_rng = np.random.default_rng(seed + 1)
+    layer_rng = seeded_rng(seed + 1)
     cases = [_record_linear_case(make_layer, parameters, tensor, layer_rng, shape, x, grad)
              for shape, (x, grad) in zip(LINEAR_SHAPES, linear_inputs(seed))]
     two_layers, error = call_quietly(lambda: [p.data for p in _tensors(parameters(
@@ -173,8 +173,8 @@ def record_train(answer: Callable, make_layer: Callable, parameters: Callable, f
     for run in TRAINING_RUNS:
         entry: dict = {}
         try:
-            rng = np.random.default_rng(seed)
-            model = _run(entry, "losses", lambda: [make_layer(a, b, rng) for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:])])
+            layer_rng = seeded_rng(seed)
+            model = _run(entry, "losses", lambda: [make_layer(a, b, layer_rng) for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:])])
             for p in _run(entry, "losses", lambda: _tensors(parameters(model))):
                 p.data = _starting_array(seed, tuple(p.data.shape))
             losses = _run(entry, "losses", answer, model, images.copy(), labels.copy(), run.steps, run.batch_size,
