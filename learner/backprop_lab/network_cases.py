@@ -174,7 +174,8 @@ def record_train(answer: Callable, make_layer: Callable, parameters: Callable, f
         entry: dict = {}
         try:
             layer_rng = seeded_rng(seed)
-            model = _run(entry, "losses", lambda: [make_layer(a, b, layer_rng) for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:])])
+            sizes = zip(LAYER_SIZES, LAYER_SIZES[1:])
+            model = _run(entry, "losses", lambda: [make_layer(n_in, n_out, layer_rng) for n_in, n_out in sizes])
             for p in _run(entry, "losses", lambda: _tensors(parameters(model))):
                 p.data = _starting_array(seed, tuple(p.data.shape))
             losses = _run(entry, "losses", answer, model, images.copy(), labels.copy(), run.steps, run.batch_size,
