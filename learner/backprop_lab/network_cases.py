@@ -79,7 +79,8 @@ def _starting_array(seed: int, shape: tuple[int, ...]) -> np.ndarray:
         if array.shape == shape or array.ndim == 1 and shape == (1, array.size):
             return array.reshape(shape).copy()
     known = ", ".join(str(array.shape) for array in starting_model(seed))
-    raise ValueError(f"the test network's parameters have shapes {known}, but parameters(model) gave one of shape {shape}")
+    raise ValueError(f"the test network's parameters have shapes {known}, "
+                     f"but parameters(model) gave one of shape {shape}")
 
 
 class Stop(Exception):
