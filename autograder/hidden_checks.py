@@ -52,5 +52,9 @@ RECORDED: dict[str, Callable[..., None]] = {
     "backpropagate": lambda results, seed: checks.judge_backpropagate(results, solutions.Scalar, seed),
     "tensor_grad_check": lambda results, seed: checks.judge_tensor_grad_check(results, seed),
     "train_step": lambda results: checks.judge_train_step(results),
+    "linear_layer": lambda results, seed: checks.judge_linear(results, seed),
+    "softmax_cross_entropy": lambda results, seed: checks.judge_cross_entropy(results, seed),
+    "sgd_step": lambda results, seed: checks.judge_sgd_step(results, seed),
+    "train": lambda results, seed: checks.judge_train(results, seed),
 }
 """check name -> judge(test, recorded results), for tests that are not calls of one function."""

@@ -124,6 +124,10 @@ def executed(learner_env: LearnerEnvironment) -> dict[tuple[str, str], nbformat.
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, path)
             copies[released, kind] = path
+        for shipped in (COURSE / released).parent.iterdir():  # data beside a notebook (07's digits.npz)
+            if shipped.is_file() and shipped.suffix != ".ipynb":
+                for kind in ("blank", "solved"):
+                    shutil.copy(shipped, copies[released, kind].parent)
     learner_env.execute(list(copies.values()))
     return {key: nbformat.read(path, as_version=4) for key, path in copies.items()}
 

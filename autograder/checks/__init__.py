@@ -42,6 +42,7 @@ from .derivatives import (
     check_order_of_accuracy_against,
     check_relative_error_against,
 )
+from .network import judge_cross_entropy, judge_linear, judge_sgd_step, judge_train
 
 __all__ = [
     "BACKPROPAGATE_MISTAKES",
@@ -75,4 +76,8 @@ __all__ = [
     "judge_train_step",
     "reference_h",
     "seeded_rng",
+    "judge_linear",
+    "judge_cross_entropy",
+    "judge_sgd_step",
+    "judge_train",
 ]

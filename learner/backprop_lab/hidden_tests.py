@@ -14,6 +14,7 @@ from .grad_check_cases import record_grad_checks
 from .graph_cases import record_backpropagate, record_topological_sort
 from .training_cases import record_train_step
 from .recording import defaults, emit, error_outcome, outcome
+from .network_cases import record_cross_entropy, record_linear, record_sgd_step, record_train
 
 LITERALS = (str, int, float, bool)
 
@@ -42,6 +43,11 @@ RECORDERS: dict[str, Callable[..., list]] = {
     "backpropagate": lambda answer, seed, node: record_backpropagate(answer, node, seed),
     "tensor_grad_check": lambda answer, seed, tensor: record_grad_checks(answer, tensor, seed),
     "train_step": lambda answer, tensor: record_train_step(answer, tensor),
+    "linear_layer": lambda answer, seed, parameters, tensor: record_linear(answer, parameters, tensor, seed),
+    "softmax_cross_entropy": lambda answer, seed, tensor: record_cross_entropy(answer, tensor, seed),
+    "sgd_step": lambda answer, seed, tensor: record_sgd_step(answer, tensor, seed),
+    "train": lambda answer, seed, layer, parameters, forward, tensor: record_train(
+        answer, layer, parameters, forward, tensor, seed),
 }
 """Hidden tests that are more than a list of calls of one function: check name -> its recorder."""
 

@@ -23,7 +23,7 @@ from backprop_lab.widgets.nodes import format_number
 pytestmark = pytest.mark.browser
 
 DEMO = Path(__file__).with_name("widgets_demo.ipynb")
-WIDGETS_IN_DEMO = 8
+WIDGETS_IN_DEMO = 9
 IMAGES_LOADED = """nodes => nodes.length > 0 && nodes.every(img => img.complete && img.naturalWidth > 0)"""
 
 
@@ -131,6 +131,17 @@ def test_other_steppers_respond_to_their_controls(demo: Page):
         before = summary.inner_text()
         view.get_by_role("button", name="end »").click()
         expect(summary).not_to_have_text(before)
+
+
+def test_saliency_view_moves_to_the_next_digit(demo: Page):
+    view = demo.locator(f"{NOTEBOOK} .backprop-saliency").first
+    summary, image = view.locator(".backprop-summary"), view.locator("img")
+    view.scroll_into_view_if_needed()
+    expect(summary).to_contain_text("digit 0: labelled 0")
+    before = image.get_attribute("src")
+    view.locator(".noUi-handle").first.press("ArrowRight")
+    expect(summary).to_contain_text("digit 1: labelled 1")
+    expect(image).not_to_have_attribute("src", before)
 
 
 def test_widgets_stay_legible_at_1024_px_with_the_file_browser_open(demo: Page, screenshot_dir: Path):

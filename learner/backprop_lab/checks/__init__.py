@@ -42,6 +42,7 @@ from .forward import (
     check_rejects_unknown_method,
 )
 from .graphs import GRADIENT_MISTAKES, call_or_fail, check_gradient, check_sort, check_topological_order
+from .network import NETWORK_MISTAKES, check_array, check_stays_a_leaf
 from .tensors import TRAINING_MISTAKES, check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
 
 __all__ = [
@@ -87,4 +88,7 @@ __all__ = [
     "format_answer",
     "is_close",
     "run_quietly",
+    "NETWORK_MISTAKES",
+    "check_array",
+    "check_stays_a_leaf",
 ]
