@@ -16,6 +16,7 @@ from .boxes import (
     check_chain_forward_against,
     check_h_forward_against,
     check_local_derivatives_against,
+    judge_chain_backward,
     reference_h,
 )
 from .graphs import (
@@ -75,4 +76,5 @@ __all__ = [
     "judge_train_step",
     "reference_h",
     "seeded_rng",
+    "judge_chain_backward",
 ]

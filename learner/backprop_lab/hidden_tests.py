@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .box_spy import H_BOXES, boxes_spied
-from .cases import ADAPTERS, CALLS, h_points
+from .box_spy import H_BOXES, boxes_spied, spying
+from .cases import ADAPTERS, CALLS, h_points, random_chains
 from .grad_check_cases import record_grad_checks
 from .graph_cases import record_backpropagate, record_topological_sort
 from .training_cases import record_train_step
@@ -36,12 +36,23 @@ def _h_backward(answer: Callable[..., object], seed: int, namespace: dict) -> li
     return results
 
 
+def _chain_backward(answer: Callable[..., object], seed: int) -> list[dict]:
+    """chain_backward on the seeded chains, each box spied on: its result and the places whose backward ran."""
+    results = []
+    for boxes, x, d_out in random_chains(seed):
+        ran: list[int] = []
+        spied = type(boxes)(spying(box_class, ran, place) for place, box_class in enumerate(boxes))
+        results.append({"result": outcome(answer, spied, x, d_out=d_out), "ran": sorted(set(ran))})
+    return results
+
+
 RECORDERS: dict[str, Callable[..., list]] = {
     "h_backward": _h_backward,
     "topological_sort": lambda answer, seed, node: record_topological_sort(answer, node, seed),
     "backpropagate": lambda answer, seed, node: record_backpropagate(answer, node, seed),
     "tensor_grad_check": lambda answer, seed, tensor: record_grad_checks(answer, tensor, seed),
     "train_step": lambda answer, tensor: record_train_step(answer, tensor),
+    "chain_backward": _chain_backward,
 }
 """Hidden tests that are more than a list of calls of one function: check name -> its recorder."""
 
