@@ -65,7 +65,7 @@ def test_order_of_accuracy_must_work_from_two_measurements(monkeypatch) -> None:
         return math.log(errors[-1] / errors[1]) / math.log(epsilons[-1] / epsilons[1])
 
     message = judged(monkeypatch, 'record("order_of_accuracy", order_of_accuracy, seed=303)', skips_the_first)
-    assert "ZeroDivisionError" in message and "errors=[" in message
+    assert "ZeroDivisionError" in message and "the fewest the docstring allows" in message
 
 
 def test_order_of_accuracy_must_leave_its_arguments_as_they_were(monkeypatch) -> None:
