@@ -173,3 +173,12 @@ def test_the_unknown_op_error_must_name_the_known_ones(monkeypatch) -> None:
 
     message = judged(monkeypatch, 'record("local_derivatives", local_derivatives, seed=33)', terse)
     assert "does not name 'add', 'mul', 'div'" in message
+
+
+def test_a_chain_forward_that_empties_the_list_it_is_handed_fails_on_the_tuple_chains(monkeypatch) -> None:
+    def popping(boxes, x):
+        while boxes:
+            x = boxes.pop(0)(x).forward()
+        return x
+
+    assert "has no attribute 'pop'" in judged(monkeypatch, 'record("chain_forward", chain_forward, seed=23)', popping)
