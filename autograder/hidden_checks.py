@@ -39,7 +39,8 @@ def _h_backward(results: object, seed: int) -> None:
     """Each point's recorded result and the box backwards that ran, against the reference engine's gradient."""
     points = h_points(seed)
     for (x, y), entry in zip(points, entries(results, len(points))):
-        checks.judge_h_backward(outcome_of(entry.get("result")), _ran(entry), x, y, checks.reference_h(solutions, x, y)[1])
+        expected = checks.reference_h(solutions, x, y)[1]
+        checks.judge_h_backward(outcome_of(entry.get("result")), _ran(entry), x, y, expected)
 
 
 def _ran(entry: object) -> list:

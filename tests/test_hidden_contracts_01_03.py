@@ -40,7 +40,8 @@ def test_a_difference_rule_returning_a_numpy_scalar_passes(monkeypatch) -> None:
     def numpy_scalar(f, *vals, arg=0, epsilon=1e-6):
         return np.float64(solutions.central_difference(f, *vals, arg=arg, epsilon=epsilon))
 
-    assert judged(monkeypatch, 'record("difference", central_difference, seed=202, rule="central")', numpy_scalar) is None
+    line = 'record("difference", central_difference, seed=202, rule="central")'
+    assert judged(monkeypatch, line, numpy_scalar) is None
 
 
 @pytest.mark.parametrize(("answer", "named"), [

@@ -127,7 +127,8 @@ def judge_chain_backward(got: Outcome, ran: Collection[object], chain: Sequence[
         names = ", ".join(f"{chain[place].__name__} (box {place + 1})" for place in skipped)
         listed = "[" + ", ".join(box.__name__ for box in chain) + "]"
         raise CheckFailed(
-            f"chain_backward({listed}, {x!r}, {d_out!r}) gives the right number, but the backward of {names} never ran.\n"
+            f"chain_backward({listed}, {x!r}, {d_out!r}) gives the right number, "
+            f"but the backward of {names} never ran.\n"
             "  Likely mistake: the derivative measured (or written out) for the whole chain. The docstring asks for "
             "the backward pass: build the boxes going forward, then call each box's backward, last to first."
         )
@@ -153,8 +154,8 @@ def _check_error_names_known_ops(local_derivatives: Callable, unknown: str, know
         raise CheckFailed(
             f"local_derivatives({unknown!r}, 2.0, 3.0) raises ValueError, but its message {message!r} does not "
             f"name {', '.join(repr(op) for op in missing)}.\n"
-            f"  The docstring asks for a message naming the operations it knows ({', '.join(repr(op) for op in known)}), "
-            "so that a caller sees what to use instead."
+            f"  The docstring asks for a message naming the operations it knows "
+            f"({', '.join(repr(op) for op in known)}), so that a caller sees what to use instead."
         )
 
 

@@ -161,7 +161,8 @@ RELATIVE_ERROR_MISTAKES: Mistakes = {
     **VISIBLE_RELATIVE_ERROR_MISTAKES,
     "no floor in the denominator: |a − b| / max(|a|, |b|) divides by zero when both are zero": lambda a, b: abs(a - b) / max(abs(a), abs(b)),
     "no absolute value in the numerator: (a − b) / ... is negative when a < b": lambda a, b: (a - b) / max(abs(a), abs(b), 1e-12),
-    "the floor is added to the denominator: it belongs inside the max, max(|a|, |b|, 1e-12)": lambda a, b: abs(a - b) / (max(abs(a), abs(b)) + FLOOR),
+    "the floor is added to the denominator: it belongs inside the max, max(|a|, |b|, 1e-12)":
+        lambda a, b: abs(a - b) / (max(abs(a), abs(b)) + FLOOR),
 }
 
 
@@ -169,7 +170,8 @@ def _pair_case(a: float, b: float) -> Case:
     """A pair to compare, named with the docstring's floor where the floor is the denominator."""
     if max(abs(a), abs(b)) > FLOOR:
         return Case((a, b), {})
-    return Case((a, b), {}, f"relative_error({a!r}, {b!r}), where max(|a|, |b|) ≤ {FLOOR!r} and so the floor {FLOOR!r} is the denominator")
+    return Case((a, b), {}, f"relative_error({a!r}, {b!r}), where max(|a|, |b|) ≤ {FLOOR!r} "
+                            f"and so the floor {FLOOR!r} is the denominator")
 
 
 def check_relative_error_against(
@@ -207,7 +209,9 @@ ORDER_OF_ACCURACY_MISTAKES: Mistakes = {
 def _measurements_text(epsilons: Sequence[float], errors: Sequence[float]) -> str:
     """The call, and at the docstring's edge of two measurements, a word that this is allowed."""
     call = f"order_of_accuracy(epsilons={epsilons!r}, errors={errors!r})"
-    return call + (", two measurements: the fewest the docstring allows, and enough for a line" if len(epsilons) == 2 else "")
+    if len(epsilons) != 2:
+        return call
+    return call + ", two measurements: the fewest the docstring allows, and enough for a line"
 
 
 def check_order_of_accuracy_against(
@@ -221,5 +225,7 @@ def check_order_of_accuracy_against(
     The data include the docstring's edge, two measurements, and numpy arrays (as the notebook passes).
     """
     __tracebackhide__ = True
-    cases = [Case((epsilons, errors), {}, _measurements_text(epsilons, errors)) for epsilons, errors in order_of_accuracy_data(seed)]
-    check_against(returning_a_number(learner), reference, cases, rtol=0.0, atol=0.02, mistakes=ORDER_OF_ACCURACY_MISTAKES)
+    cases = [Case((epsilons, errors), {}, _measurements_text(epsilons, errors))
+             for epsilons, errors in order_of_accuracy_data(seed)]
+    check_against(returning_a_number(learner), reference, cases, rtol=0.0, atol=0.02,
+                  mistakes=ORDER_OF_ACCURACY_MISTAKES)
