@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import solutions
 
-from backprop_lab.cases import h_points
+from backprop_lab.cases import h_points, random_chains
 
 from . import checks
 from .checks.replay import BadRecord, entries, outcome_of, replayed_box
@@ -25,7 +25,6 @@ REPLAYED: dict[str, Callable[..., None]] = {
     "box": lambda learner, seed, reference: checks.check_box_against(
         replayed_box(learner), getattr(solutions.boxes, reference), seed=seed),
     "chain_forward": lambda learner, seed: checks.check_chain_forward_against(learner, seed=seed),
-    "chain_backward": lambda learner, seed: checks.check_chain_backward_against(learner, seed=seed),
     "local_derivatives": lambda learner, seed: checks.check_local_derivatives_against(
         learner, solutions.boxes, seed=seed),
     "h_forward": lambda learner, seed: checks.check_h_forward_against(learner, solutions, seed=seed),
@@ -40,10 +39,23 @@ def _h_backward(results: object, seed: int) -> None:
     """Each point's recorded result and the box backwards that ran, against the reference engine's gradient."""
     points = h_points(seed)
     for (x, y), entry in zip(points, entries(results, len(points))):
-        ran = entry.get("ran") if isinstance(entry, dict) else None
-        if not isinstance(ran, list):
-            raise BadRecord("no list of the boxes that ran")
-        checks.judge_h_backward(outcome_of(entry.get("result")), ran, x, y, checks.reference_h(solutions, x, y)[1])
+        expected = checks.reference_h(solutions, x, y)[1]
+        checks.judge_h_backward(outcome_of(entry.get("result")), _ran(entry), x, y, expected)
+
+
+def _ran(entry: object) -> list:
+    """The recorded list of the boxes whose backward ran, in an entry of h_backward or chain_backward."""
+    ran = entry.get("ran") if isinstance(entry, dict) else None
+    if not isinstance(ran, list):
+        raise BadRecord("no list of the boxes that ran")
+    return ran
+
+
+def _chain_backward(results: object, seed: int) -> None:
+    """Each chain's recorded result and the places whose backward ran, against the chain run through the boxes."""
+    chains = random_chains(seed)
+    for (chain, x, d_out), entry in zip(chains, entries(results, len(chains))):
+        checks.judge_chain_backward(outcome_of(entry.get("result")), _ran(entry), chain, x, d_out)
 
 
 RECORDED: dict[str, Callable[..., None]] = {
@@ -56,5 +68,6 @@ RECORDED: dict[str, Callable[..., None]] = {
     "softmax_cross_entropy": lambda results, seed: checks.judge_cross_entropy(results, seed),
     "sgd_step": lambda results, seed: checks.judge_sgd_step(results, seed),
     "train": lambda results, seed: checks.judge_train(results, seed),
+    "chain_backward": _chain_backward,
 }
 """check name -> judge(test, recorded results), for tests that are not calls of one function."""

@@ -16,6 +16,7 @@ from .boxes import (
     check_chain_forward_against,
     check_h_forward_against,
     check_local_derivatives_against,
+    judge_chain_backward,
     reference_h,
 )
 from .graphs import (
@@ -80,4 +81,5 @@ __all__ = [
     "judge_cross_entropy",
     "judge_sgd_step",
     "judge_train",
+    "judge_chain_backward",
 ]

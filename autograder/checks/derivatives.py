@@ -9,14 +9,49 @@ The visible checks, `backprop_lab.checks.check_<answer>`, name mistakes without 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import functools
 import math
+import numbers
 
-from backprop_lab.cases import default_epsilon_call, difference_cases, order_of_accuracy_data, relative_error_pairs
+import numpy as np
+
+from backprop_lab.cases import (
+    FLOOR,
+    default_epsilon_call,
+    difference_cases,
+    order_of_accuracy_data,
+    relative_error_pairs,
+)
 from backprop_lab.checks.compare import Mistakes, NoVerdict, check_call, is_close, run_quietly
 from backprop_lab.checks.derivatives import RELATIVE_ERROR_MISTAKES as VISIBLE_RELATIVE_ERROR_MISTAKES
 from backprop_lab.checks.derivatives import DifferenceRule, default_epsilon, signature_hint
 
 from .compare import Case, check_against
+
+
+# --- "Returns a number" ---------------------------------------------------------------------------
+
+class NotANumber(Exception):
+    """What a call is taken to have raised when it returned a tuple, list or array where a number was due."""
+
+
+def returning_a_number(learner: Callable[..., object]) -> Callable[..., object]:
+    """The learner's function, held to its docstring's "Returns a number": a one-item tuple, list or array fails.
+
+    Without this, (x,) would compare equal to x: the checks read a pair of numbers from a tuple too.
+    """
+
+    @functools.wraps(learner)
+    def call(*args: object, **kwargs: object) -> object:
+        value = learner(*args, **kwargs)
+        scalar = isinstance(value, np.ndarray) and value.ndim == 0
+        if isinstance(value, (bool, np.bool_)) or not (scalar or isinstance(value, numbers.Real)):
+            raise NotANumber(
+                f"{getattr(learner, '__name__', 'it')} returned {value!r:.60}, a {type(value).__name__}; the docstring "
+                "says it returns a number: return the float itself (a comma after the value makes a tuple)")
+        return value
+
+    return call
 
 
 # --- Mistake models: the difference quotients learners write by accident -----------------------
@@ -111,10 +146,11 @@ def check_difference_against(
     hints = signature_hint(learner)
     mistakes = _rule_mistakes(learner, rule, uses_default_epsilon=False)
     cases = [Case(args, kwargs) for args, kwargs in difference_cases(seed)]
-    check_against(learner, reference, cases, rtol=1e-8, mistakes=mistakes, error_hints=hints)
+    answer = returning_a_number(learner)
+    check_against(answer, reference, cases, rtol=1e-8, mistakes=mistakes, error_hints=hints)
     args, _ = default_epsilon_call(seed)
     check_call(
-        learner, args, expected=reference(*args), rtol=1e-6,
+        answer, args, expected=reference(*args), rtol=1e-6,
         mistakes=_rule_mistakes(learner, rule, uses_default_epsilon=True), error_hints=hints,
     )
 
@@ -125,7 +161,17 @@ RELATIVE_ERROR_MISTAKES: Mistakes = {
     **VISIBLE_RELATIVE_ERROR_MISTAKES,
     "no floor in the denominator: |a − b| / max(|a|, |b|) divides by zero when both are zero": lambda a, b: abs(a - b) / max(abs(a), abs(b)),
     "no absolute value in the numerator: (a − b) / ... is negative when a < b": lambda a, b: (a - b) / max(abs(a), abs(b), 1e-12),
+    "the floor is added to the denominator: it belongs inside the max, max(|a|, |b|, 1e-12)":
+        lambda a, b: abs(a - b) / (max(abs(a), abs(b)) + FLOOR),
 }
+
+
+def _pair_case(a: float, b: float) -> Case:
+    """A pair to compare, named with the docstring's floor where the floor is the denominator."""
+    if max(abs(a), abs(b)) > FLOOR:
+        return Case((a, b), {})
+    return Case((a, b), {}, f"relative_error({a!r}, {b!r}), where max(|a|, |b|) ≤ {FLOOR!r} "
+                            f"and so the floor {FLOOR!r} is the denominator")
 
 
 def check_relative_error_against(
@@ -133,8 +179,8 @@ def check_relative_error_against(
 ) -> None:
     """Hidden-test check: equal to the reference on seeded pairs of every sign and size, both ways round."""
     __tracebackhide__ = True
-    cases = [Case(pair, {}) for pair in relative_error_pairs(seed)]
-    check_against(learner, reference, cases, rtol=1e-9, atol=1e-15, mistakes=RELATIVE_ERROR_MISTAKES)
+    cases = [_pair_case(a, b) for a, b in relative_error_pairs(seed)]
+    check_against(returning_a_number(learner), reference, cases, rtol=1e-9, atol=1e-15, mistakes=RELATIVE_ERROR_MISTAKES)
 
 
 # --- Order of accuracy ---------------------------------------------------------------------------
@@ -160,14 +206,26 @@ ORDER_OF_ACCURACY_MISTAKES: Mistakes = {
 
 
 
+def _measurements_text(epsilons: Sequence[float], errors: Sequence[float]) -> str:
+    """The call, and at the docstring's edge of two measurements, a word that this is allowed."""
+    call = f"order_of_accuracy(epsilons={epsilons!r}, errors={errors!r})"
+    if len(epsilons) != 2:
+        return call
+    return call + ", two measurements: the fewest the docstring allows, and enough for a line"
+
+
 def check_order_of_accuracy_against(
     learner: Callable[[Sequence[float], Sequence[float]], float],
     reference: Callable[[Sequence[float], Sequence[float]], float],
     *,
     seed: int = 0,
 ) -> None:
-    """Hidden-test check on seeded error ≈ C·ε^p data, ±1% noise over 3 decades: any sound fit is within 0.02 of p."""
+    """Hidden-test check on seeded error ≈ C·ε^p data, ±1% noise over 3 decades: any sound fit is within 0.02 of p.
+
+    The data include the docstring's edge, two measurements, and numpy arrays (as the notebook passes).
+    """
     __tracebackhide__ = True
-    cases = [Case((epsilons, errors), {}, f"order_of_accuracy(epsilons={epsilons}, errors={errors})")
+    cases = [Case((epsilons, errors), {}, _measurements_text(epsilons, errors))
              for epsilons, errors in order_of_accuracy_data(seed)]
-    check_against(learner, reference, cases, rtol=0.0, atol=0.02, mistakes=ORDER_OF_ACCURACY_MISTAKES)
+    check_against(returning_a_number(learner), reference, cases, rtol=0.0, atol=0.02,
+                  mistakes=ORDER_OF_ACCURACY_MISTAKES)

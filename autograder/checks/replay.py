@@ -109,17 +109,22 @@ def _signature(defaults: dict) -> inspect.Signature:
 
 
 def replayed_box(replay: Replay) -> type:
-    """A box class whose forward and backward replay a box recorded through backprop_lab.cases.as_function."""
+    """A box class whose forward and backward replay a box recorded through backprop_lab.cases.as_function.
+
+    Like the learner's box, its backward answers as recorded after a forward() when forward() ran first.
+    """
 
     class Box:
         def __init__(self, *values: float) -> None:
-            self.values = values
+            self.values, self.ran_forward = values, False
 
         def forward(self) -> object:
+            self.ran_forward = True
             return replay("forward", *self.values)
 
         def backward(self, d_out: float) -> object:
-            return replay("backward", *self.values, d_out)
+            method = "forward_then_backward" if self.ran_forward else "backward"
+            return replay(method, *self.values, d_out)
 
     Box.__name__ = Box.__qualname__ = replay.__name__
     return Box

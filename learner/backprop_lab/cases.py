@@ -68,10 +68,17 @@ def difference_calls(seed: int) -> list[Call]:
     return cases + [larger_step(call) for call in cases] + [default_epsilon_call(seed)]
 
 
+FLOOR = 1e-12
+"""relative_error's floor: the denominator is max(|a|, |b|, FLOOR)."""
+
+AT_THE_FLOOR = [(FLOOR, 0.0), (-3e-13, 2e-13), (FLOOR, -4e-13), (0.0, -2e-12)]
+"""Pairs where the floor decides the answer: max(|a|, |b|) at it, below it, and just above it."""
+
+
 def relative_error_pairs(seed: int) -> list[tuple[float, float]]:
-    """Pairs of every sign and size, both ways round, nearly equal ones, and (0, 0)."""
+    """Pairs of every sign and size, both ways round, nearly equal ones, (0, 0), and pairs at the floor."""
     rng = seeded_rng(seed)
-    pairs = [(0.0, 0.0)]
+    pairs = [(0.0, 0.0), *AT_THE_FLOOR]
     for scale in (1e-3, 1.0, 1e4):
         a, b = (rng.normal(size=2) * scale).round(6).tolist()
         pairs += [(a, b), (b, a), (a, a * (1 + 1e-7))]
@@ -83,17 +90,26 @@ def _rounded(value: float) -> float:
     return float(f"{value:.4g}")
 
 
-def order_of_accuracy_data(seed: int) -> list[tuple[list[float], list[float]]]:
-    """Seeded error ≈ C·ε^p measurements for p = 1, 2, 4, with ±1% noise over 3 decades."""
+def _measurements(rng: np.random.Generator, order: int, count: int) -> tuple[list[float], list[float]]:
+    """`count` error ≈ C·ε^order measurements with ±1% noise, ε falling over 3 decades."""
+    start = float(rng.uniform(1, 2))
+    epsilons = [_rounded(e) for e in 10.0 ** -np.linspace(start, start + 3, count)]
+    constant = float(rng.uniform(0.2, 5.0))
+    errors = [_rounded(constant * e**order * rng.uniform(0.99, 1.01)) for e in epsilons]
+    return epsilons, errors
+
+
+def order_of_accuracy_data(seed: int) -> list[tuple[list[float] | np.ndarray, list[float] | np.ndarray]]:
+    """Seeded measurements for p = 1, 2, 4 (3 to 7 each), then the docstring's edge of two, then numpy arrays.
+
+    Arrays are what the notebook itself passes; an answer that changes them in place is caught by
+    `unchanged_arguments`.
+    """
     rng = seeded_rng(seed)
-    data = []
-    for order in (1, 2, 4):
-        count = int(rng.integers(3, 8))
-        start = float(rng.uniform(1, 2))
-        epsilons = [_rounded(e) for e in 10.0 ** -np.linspace(start, start + 3, count)]
-        constant = float(rng.uniform(0.2, 5.0))
-        errors = [_rounded(constant * e**order * rng.uniform(0.99, 1.01)) for e in epsilons]
-        data.append((epsilons, errors))
+    data: list = [_measurements(rng, order, int(rng.integers(3, 8))) for order in (1, 2, 4)]
+    data.append(_measurements(rng, 2, 2))
+    epsilons, errors = _measurements(rng, 1, int(rng.integers(3, 8)))
+    data.append((np.array(epsilons), np.array(errors)))
     return data
 
 
@@ -123,11 +139,17 @@ def box_cases(name: str, seed: int, count: int = 6) -> list[tuple[tuple[float, .
     return cases
 
 
+BOX_METHODS = ("forward", "backward", "forward_then_backward")
+"""What a box's hidden test calls: forward and backward on fresh boxes, then backward on a box that
+has run forward, as in every backward pass (a forward() that overwrites the kept input shows there)."""
+
+
 def box_calls(name: str, seed: int) -> list[Call]:
-    """A box's hidden test as calls of `as_function(box)`: ("forward", *inputs) and ("backward", *inputs, d_out)."""
+    """A box's hidden test as calls of `as_function(box)`: (method, *inputs) and (method, *inputs, d_out)."""
     calls = []
     for inputs, d_out in box_cases(name, seed):
-        calls += [(("forward", *inputs), {}), (("backward", *inputs, d_out), {})]
+        calls += [(("forward", *inputs), {}), (("backward", *inputs, d_out), {}),
+                  (("forward_then_backward", *inputs, d_out), {})]
     return calls
 
 
@@ -137,7 +159,10 @@ def as_function(box_class: type) -> Callable[..., object]:
     def call(method: str, *values: float) -> object:
         if method == "forward":
             return box_class(*values).forward()
-        return box_class(*values[:-1]).backward(values[-1])
+        box = box_class(*values[:-1])
+        if method == "forward_then_backward":
+            box.forward()
+        return box.backward(values[-1])
 
     call.__name__ = getattr(box_class, "__name__", "box")
     return call
@@ -164,10 +189,6 @@ def random_chains(seed: int) -> list[tuple[list | tuple, float, float]]:
 
 def chain_forward_calls(seed: int) -> list[Call]:
     return [((boxes, x), {}) for boxes, x, _ in random_chains(seed)]
-
-
-def chain_backward_calls(seed: int) -> list[Call]:
-    return [((boxes, x), {"d_out": d_out}) for boxes, x, d_out in random_chains(seed)]
 
 
 UNKNOWN_OP_CALL: Call = (("pow", 2.0, 3.0), {})
@@ -254,6 +275,48 @@ def backward_calls(op: str, seed: int) -> list[Call]:
     return [(args, {}) for args in BACKWARD_CASES[op](seeded_rng(seed))]
 
 
+# --- What a function must not do to what it is handed --------------------------------------------
+
+class ArgumentChanged(Exception):
+    """Recorded in place of a result when the learner's function changed a list or array it was handed."""
+
+
+ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _kept(value: object) -> object:
+    """A copy of a list or array argument, to compare with after the call; None for anything else."""
+    if type(value) is list:
+        return list.copy(value)
+    if type(value) is np.ndarray:
+        return np.ndarray.copy(value)
+    return None
+
+
+def _still(value: object, kept: object) -> bool:
+    if type(kept) is np.ndarray:
+        return type(value) is np.ndarray and value.shape == kept.shape and bool(np.array_equal(value, kept))
+    return type(value) is list and list.__len__(value) == len(kept) and all(
+        a is b or a == b for a, b in zip(list.__iter__(value), kept))
+
+
+def unchanged_arguments(fn: Callable[..., object]) -> Callable[..., object]:
+    """`fn`, whose call ends in ArgumentChanged when it changed a list or array it was handed (sorted it, say)."""
+    name = getattr(fn, "__name__", "your function")
+
+    def call(*args: object, **kwargs: object) -> object:
+        before = [_kept(arg) for arg in args]
+        result = fn(*args, **kwargs)
+        for place, (arg, kept) in enumerate(zip(args, before)):
+            if kept is not None and not _still(arg, kept):
+                raise ArgumentChanged(
+                    f"{name} changed its {ORDINALS[place]} argument: {kept!r:.70} became {arg!r:.70}. "
+                    "It returns a number and must leave what it is handed as it was: work on a copy")
+        return result
+
+    return call
+
+
 # --- Every hidden test that is a list of calls of one learner function ------------------------------
 
 CALLS: dict[str, Callable[..., list[Call]]] = {
@@ -262,7 +325,6 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
     "order_of_accuracy": lambda seed: [(data, {}) for data in order_of_accuracy_data(seed)],
     "box": lambda seed, reference: box_calls(reference, seed),
     "chain_forward": lambda seed: chain_forward_calls(seed),
-    "chain_backward": lambda seed: chain_backward_calls(seed),
     "local_derivatives": lambda seed: local_derivative_calls(seed),
     "h_forward": lambda seed: [(point, {}) for point in h_points(seed)],
     "backward": lambda seed, op: backward_calls(op, seed),
@@ -275,5 +337,6 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
 ADAPTERS: dict[str, Callable[[object], Callable[..., object]]] = {
     "box": as_function,
     "dual": forward_cases.as_dual_operation,
+    "order_of_accuracy": lambda answer: unchanged_arguments(answer),
 }
 """How a check turns the learner's answer into the function its calls are made on."""

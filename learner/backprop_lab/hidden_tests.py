@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .box_spy import H_BOXES, boxes_spied
-from .cases import ADAPTERS, CALLS, h_points
+from .box_spy import H_BOXES, boxes_spied, spying
+from .cases import ADAPTERS, CALLS, h_points, random_chains
 from .grad_check_cases import record_grad_checks
 from .graph_cases import record_backpropagate, record_topological_sort
 from .training_cases import record_train_step
@@ -37,6 +37,16 @@ def _h_backward(answer: Callable[..., object], seed: int, namespace: dict) -> li
     return results
 
 
+def _chain_backward(answer: Callable[..., object], seed: int) -> list[dict]:
+    """chain_backward on the seeded chains, each box spied on: its result and the places whose backward ran."""
+    results = []
+    for boxes, x, d_out in random_chains(seed):
+        ran: list[int] = []
+        spied = type(boxes)(spying(box_class, ran, place) for place, box_class in enumerate(boxes))
+        results.append({"result": outcome(answer, spied, x, d_out=d_out), "ran": sorted(set(ran))})
+    return results
+
+
 RECORDERS: dict[str, Callable[..., list]] = {
     "h_backward": _h_backward,
     "topological_sort": lambda answer, seed, node: record_topological_sort(answer, node, seed),
@@ -48,6 +58,7 @@ RECORDERS: dict[str, Callable[..., list]] = {
     "sgd_step": lambda answer, seed, tensor: record_sgd_step(answer, tensor, seed),
     "train": lambda answer, seed, layer, parameters, forward, tensor: record_train(
         answer, layer, parameters, forward, tensor, seed),
+    "chain_backward": _chain_backward,
 }
 """Hidden tests that are more than a list of calls of one function: check name -> its recorder."""
 
