@@ -1,8 +1,23 @@
-"""Ordering a computation graph and running the chain rule over it, without recursion."""
+"""Ordering a computation graph and running the chain rule over it, without recursion.
+
+The backward walk is written once, in `backward_steps`, against a small protocol (`Differentiable`)
+that both `Scalar` and `Tensor` meet; `backpropagate` and `Tensor.backward` only store what it yields.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+
+class Differentiable(Protocol):
+    """What the backward walk needs of a node: its inputs, whether it wants a gradient, and how to
+    turn its own gradient into one piece per input (None for an input that wants none)."""
+
+    parents: tuple[Any, ...]
+    requires_grad: bool
+
+    def gradient_pieces(self, d_out: Any) -> Sequence[Any]: ...
 
 
 def _require_node(node: Any) -> None:
@@ -57,21 +72,30 @@ def topological_sort(root: Any) -> list:
     return order
 
 
-def backpropagate(root: Any, d_out: float = 1.0) -> None:
+def backward_steps(root: Differentiable, d_root: Any) -> Iterator[tuple[Differentiable, Any]]:
+    """Each node that wants a gradient, in topological order, with its total gradient: `d_root` for
+    the root, for any other node the sum of the pieces every node using it sent.
+
+    A node is yielded only after all of its users, so its total is complete; the caller stores it,
+    then the walk asks the node for the pieces it sends on. Nodes no gradient reaches are left out.
+    """
+    incoming = {id(root): d_root}
+    for node in topological_sort(root):
+        d_node = incoming.pop(id(node), None)
+        if d_node is None:
+            continue
+        yield node, d_node
+        for parent, piece in zip(node.parents, node.gradient_pieces(d_node)):
+            if piece is not None:
+                key = id(parent)
+                incoming[key] = piece if key not in incoming else incoming[key] + piece
+
+
+def backpropagate(root: Differentiable, d_out: float = 1.0) -> None:
     """Add ∂root/∂node · d_out to every node's `.grad`, visiting nodes in topological order.
 
     Each node's total is summed from all the nodes it feeds before it passes anything on,
     and a second call adds the same amounts again (gradients accumulate until zero_grad()).
     """
-    incoming = {id(root): float(d_out)}
-    for node in topological_sort(root):
-        d_node = incoming.pop(id(node), 0.0)
+    for node, d_node in backward_steps(root, float(d_out)):
         node.grad += d_node
-        if node.box is None:
-            continue
-        d_inputs = node.box.backward(d_node)
-        if len(node.parents) == 1:
-            d_inputs = (d_inputs,)
-        for parent, d_parent in zip(node.parents, d_inputs):
-            key = id(parent)
-            incoming[key] = incoming.get(key, 0.0) + d_parent

@@ -16,11 +16,13 @@ def _is_real_number(value: object) -> bool:
 class Scalar:
     """A float plus its place in a computation graph.
 
-    Every operation makes a new Scalar whose `parents` are its inputs and whose `box` holds the
-    inputs' values and the local derivative, so the graph is acyclic by construction.
+    Every operation makes a new Scalar whose `parents` are its inputs and whose `local_grads` are
+    ∂self/∂parent for each, worked out by the operation's box (solutions.boxes) as notebook 04 does.
+    A node only ever points at older nodes, so the graph is acyclic by construction.
     """
 
-    __slots__ = ("value", "grad", "parents", "op", "name", "box")
+    __slots__ = ("value", "grad", "parents", "op", "name", "local_grads")
+    requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
         if type(value) is not float and not _is_real_number(value):
@@ -33,7 +35,7 @@ class Scalar:
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
-        self.box: boxes.UnaryBox | boxes.BinaryBox | None = None
+        self.local_grads: tuple[float, ...] = ()
 
     @classmethod
     def _apply(cls, box_type: type, *parents: Scalar, **constants: float) -> Scalar:
@@ -45,7 +47,7 @@ class Scalar:
         out.parents = parents
         out.op = box.op
         out.name = None
-        out.box = box
+        out.local_grads = (box.derivative(),) if len(parents) == 1 else box.derivatives()
         return out
 
     @staticmethod
@@ -110,6 +112,10 @@ class Scalar:
 
     def tanh(self) -> Scalar:
         return Scalar._apply(boxes.Tanh, self)
+
+    def gradient_pieces(self, d_out: float) -> list[float]:
+        """What this node sends each parent in the backward walk: d_out times the local derivative."""
+        return [d_out * local for local in self.local_grads]
 
     def backward(self, d_out: float = 1.0) -> None:
         """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
