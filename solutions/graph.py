@@ -20,28 +20,31 @@ class Differentiable(Protocol):
     def gradient_pieces(self, d_out: Any) -> Sequence[Any]: ...
 
 
-def _require_node(node: Any) -> None:
-    if not hasattr(node, "parents"):
-        raise TypeError(
-            f"expected a graph node with a .parents attribute (a Scalar, say), "
-            f"got {type(node).__name__}: {node!r:.60}"
-        )
+def _not_a_node(node: Any) -> TypeError:
+    return TypeError(
+        f"expected a graph node with a .parents attribute (a Scalar, say), "
+        f"got {type(node).__name__}: {node!r:.60}"
+    )
 
 
-def _count_users(root: Any) -> dict[int, int]:
-    """For every node reachable from `root` (by id), how many edges lead into it from nodes that use it."""
-    _require_node(root)
-    users = {id(root): 0}
+def _count_users(root: Any) -> dict[Any, int]:
+    """For every node reachable from `root`, how many edges lead into it from nodes that use it.
+
+    Nodes are told apart by identity (the dict's keys are the nodes, hashed by id, which is faster
+    than calling id()): a node class must keep object's == and hash, as Scalar and Tensor do.
+    """
+    users = {root: 0}
     found = [root]
-    for node in found:  # `found` grows as the walk goes: each reachable node is visited once
-        for parent in node.parents:
-            key = id(parent)
-            if key in users:
-                users[key] += 1
-            else:
-                _require_node(parent)
-                users[key] = 1
-                found.append(parent)
+    try:
+        for node in found:  # `found` grows as the walk goes: each reachable node is visited once
+            for parent in node.parents:
+                if parent in users:
+                    users[parent] += 1
+                else:
+                    users[parent] = 1
+                    found.append(parent)
+    except AttributeError:
+        raise _not_a_node(node) from None
     return users
 
 
@@ -52,8 +55,10 @@ def topological_sort(root: Any) -> list:
     placed. Loops instead of recursion, so a chain a million nodes deep is fine; a cycle (impossible
     for Scalars, possible for hand-made nodes) leaves nodes unplaced and raises ValueError.
     """
+    if not hasattr(root, "parents"):
+        raise _not_a_node(root)
     users = _count_users(root)
-    if users[id(root)]:
+    if users[root]:
         raise ValueError(f"the graph has a cycle through its root {root!r:.60}: backprop needs a DAG")
     order = []
     ready = [root]
@@ -61,9 +66,8 @@ def topological_sort(root: Any) -> list:
         node = ready.pop()
         order.append(node)
         for parent in node.parents:
-            key = id(parent)
-            users[key] -= 1
-            if users[key] == 0:
+            users[parent] -= 1
+            if not users[parent]:
                 ready.append(parent)
     if len(order) != len(users):
         raise ValueError(
@@ -79,16 +83,15 @@ def backward_steps(root: Differentiable, d_root: Any) -> Iterator[tuple[Differen
     A node is yielded only after all of its users, so its total is complete; the caller stores it,
     then the walk asks the node for the pieces it sends on. Nodes no gradient reaches are left out.
     """
-    incoming = {id(root): d_root}
+    incoming = {root: d_root}
     for node in topological_sort(root):
-        d_node = incoming.pop(id(node), None)
+        d_node = incoming.pop(node, None)
         if d_node is None:
             continue
         yield node, d_node
         for parent, piece in zip(node.parents, node.gradient_pieces(d_node)):
             if piece is not None:
-                key = id(parent)
-                incoming[key] = piece if key not in incoming else incoming[key] + piece
+                incoming[parent] = piece if parent not in incoming else incoming[parent] + piece
 
 
 def backpropagate(root: Differentiable, d_out: float = 1.0) -> None:

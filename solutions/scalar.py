@@ -25,61 +25,48 @@ class Scalar:
     requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
-        if type(value) is not float and not _is_real_number(value):
-            raise TypeError(
-                f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
-                "pass a float (for a Scalar, use it directly)"
-            )
-        self.value = float(value)
+        if type(value) is not float:
+            if not _is_real_number(value):
+                raise TypeError(
+                    f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
+                    "pass a float (for a Scalar, use it directly)"
+                )
+            value = float(value)
+        self.value = value
         self.grad = 0.0
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
         self.local_grads: tuple[float, ...] = ()
 
-    @classmethod
-    def _apply(cls, box_type: type, *parents: Scalar, **constants: float) -> Scalar:
-        """The Scalar that `box_type` makes from `parents` (constants, like an exponent, by keyword)."""
-        box = box_type(*[p.value for p in parents], **constants)
-        out = cls.__new__(cls)
-        out.value = box.forward()
-        out.grad = 0.0
-        out.parents = parents
-        out.op = box.op
-        out.name = None
-        out.local_grads = (box.derivative(),) if len(parents) == 1 else box.derivatives()
-        return out
-
     @staticmethod
     def _lift(other: object) -> Scalar:
         """Another operand as a Scalar: plain numbers become constant leaves of the graph."""
-        if isinstance(other, Scalar):
-            return other
-        return Scalar(other)
+        return other if isinstance(other, Scalar) else Scalar(other)
 
     def __add__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Add, self, self._lift(other))
+        return _binary(boxes.Add, self, self._lift(other))
 
     def __radd__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Add, self._lift(other), self)
+        return _binary(boxes.Add, self._lift(other), self)
 
     def __sub__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Sub, self, self._lift(other))
+        return _binary(boxes.Sub, self, self._lift(other))
 
     def __rsub__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Sub, self._lift(other), self)
+        return _binary(boxes.Sub, self._lift(other), self)
 
     def __mul__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Mul, self, self._lift(other))
+        return _binary(boxes.Mul, self, self._lift(other))
 
     def __rmul__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Mul, self._lift(other), self)
+        return _binary(boxes.Mul, self._lift(other), self)
 
     def __truediv__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Div, self, self._lift(other))
+        return _binary(boxes.Div, self, self._lift(other))
 
     def __rtruediv__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Div, self._lift(other), self)
+        return _binary(boxes.Div, self._lift(other), self)
 
     def __pow__(self, n: float) -> Scalar:
         if not _is_real_number(n):
@@ -87,31 +74,31 @@ class Scalar:
                 f"Scalar ** takes a plain number as exponent, got {type(n).__name__}; "
                 "for a Scalar exponent write (n * x.log()).exp()"
             )
-        return Scalar._apply(boxes.Pow, self, n=n)
+        return _unary(boxes.Pow(self.value, n=n), self)
 
     def __neg__(self) -> Scalar:
-        return Scalar._apply(boxes.Neg, self)
+        return _unary(boxes.Neg(self.value), self)
 
     def log(self) -> Scalar:
-        return Scalar._apply(boxes.Log, self)
+        return _unary(boxes.Log(self.value), self)
 
     def exp(self) -> Scalar:
-        return Scalar._apply(boxes.Exp, self)
+        return _unary(boxes.Exp(self.value), self)
 
     def sin(self) -> Scalar:
-        return Scalar._apply(boxes.Sine, self)
+        return _unary(boxes.Sine(self.value), self)
 
     def cos(self) -> Scalar:
-        return Scalar._apply(boxes.Cosine, self)
+        return _unary(boxes.Cosine(self.value), self)
 
     def relu(self) -> Scalar:
-        return Scalar._apply(boxes.Relu, self)
+        return _unary(boxes.Relu(self.value), self)
 
     def sigmoid(self) -> Scalar:
-        return Scalar._apply(boxes.Sigmoid, self)
+        return _unary(boxes.Sigmoid(self.value), self)
 
     def tanh(self) -> Scalar:
-        return Scalar._apply(boxes.Tanh, self)
+        return _unary(boxes.Tanh(self.value), self)
 
     def gradient_pieces(self, d_out: float) -> list[float]:
         """What this node sends each parent in the backward walk: d_out times the local derivative."""
@@ -129,3 +116,26 @@ class Scalar:
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
         return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
+
+
+def _node(value: float, parents: tuple[Scalar, ...], op: str, local_grads: tuple[float, ...]) -> Scalar:
+    """A computed Scalar, made without __init__'s checks: its value comes from a box."""
+    out = Scalar.__new__(Scalar)
+    out.value = value
+    out.grad = 0.0
+    out.parents = parents
+    out.op = op
+    out.name = None
+    out.local_grads = local_grads
+    return out
+
+
+def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
+    """The Scalar a one-input box computes from x, with ∂out/∂x worked out by the same box."""
+    return _node(box.forward(), (x,), box.op, (box.derivative(),))
+
+
+def _binary(box_type: type[boxes.BinaryBox], x: Scalar, y: Scalar) -> Scalar:
+    """The Scalar a two-input box computes from x and y, with both local derivatives."""
+    box = box_type(x.value, y.value)
+    return _node(box.forward(), (x, y), box.op, box.derivatives())
