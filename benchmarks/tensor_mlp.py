@@ -99,7 +99,7 @@ def torch_step_or_none() -> Step | None:
         hidden = functional.relu(x @ params["w1"] + params["b1"])
         loss = functional.cross_entropy(hidden @ params["w2"] + params["b2"], labels)
         loss.backward()
-        return float(loss), {name: t.grad.numpy() for name, t in params.items()}
+        return loss.item(), {name: t.grad.numpy() for name, t in params.items()}
 
     return torch_step
 
