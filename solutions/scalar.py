@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from . import boxes
-from .graph import backpropagate, topological_sort
+from .graph import backpropagate, creation_order, topological_sort
 
 
 def _is_real_number(value: object) -> bool:
@@ -21,7 +21,7 @@ class Scalar:
     A node only ever points at older nodes, so the graph is acyclic by construction.
     """
 
-    __slots__ = ("value", "grad", "parents", "op", "name", "local_grads")
+    __slots__ = ("value", "grad", "parents", "op", "name", "local_grads", "created")
     requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
@@ -38,35 +38,31 @@ class Scalar:
         self.op = ""
         self.name = name
         self.local_grads: tuple[float, ...] = ()
-
-    @staticmethod
-    def _lift(other: object) -> Scalar:
-        """Another operand as a Scalar: plain numbers become constant leaves of the graph."""
-        return other if isinstance(other, Scalar) else Scalar(other)
+        self.created = next(creation_order)
 
     def __add__(self, other: Scalar | float) -> Scalar:
-        return _binary(boxes.Add, self, self._lift(other))
+        return _binary(boxes.Add, self, other)
 
     def __radd__(self, other: float) -> Scalar:
-        return _binary(boxes.Add, self._lift(other), self)
+        return _binary(boxes.Add, other, self)
 
     def __sub__(self, other: Scalar | float) -> Scalar:
-        return _binary(boxes.Sub, self, self._lift(other))
+        return _binary(boxes.Sub, self, other)
 
     def __rsub__(self, other: float) -> Scalar:
-        return _binary(boxes.Sub, self._lift(other), self)
+        return _binary(boxes.Sub, other, self)
 
     def __mul__(self, other: Scalar | float) -> Scalar:
-        return _binary(boxes.Mul, self, self._lift(other))
+        return _binary(boxes.Mul, self, other)
 
     def __rmul__(self, other: float) -> Scalar:
-        return _binary(boxes.Mul, self._lift(other), self)
+        return _binary(boxes.Mul, other, self)
 
     def __truediv__(self, other: Scalar | float) -> Scalar:
-        return _binary(boxes.Div, self, self._lift(other))
+        return _binary(boxes.Div, self, other)
 
     def __rtruediv__(self, other: float) -> Scalar:
-        return _binary(boxes.Div, self._lift(other), self)
+        return _binary(boxes.Div, other, self)
 
     def __pow__(self, n: float) -> Scalar:
         if not _is_real_number(n):
@@ -127,6 +123,7 @@ def _node(value: float, parents: tuple[Scalar, ...], op: str, local_grads: tuple
     out.op = op
     out.name = None
     out.local_grads = local_grads
+    out.created = next(creation_order)
     return out
 
 
@@ -135,7 +132,12 @@ def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
     return _node(box.forward(), (x,), box.op, (box.derivative(),))
 
 
-def _binary(box_type: type[boxes.BinaryBox], x: Scalar, y: Scalar) -> Scalar:
-    """The Scalar a two-input box computes from x and y, with both local derivatives."""
+def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
+    """The Scalar a two-input box computes from x and y, with both local derivatives; a plain
+    number among them becomes a constant leaf of the graph."""
+    if not isinstance(x, Scalar):
+        x = Scalar(x)
+    if not isinstance(y, Scalar):
+        y = Scalar(y)
     box = box_type(x.value, y.value)
     return _node(box.forward(), (x, y), box.op, box.derivatives())

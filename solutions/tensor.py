@@ -40,7 +40,7 @@ from .array_boxes import (
     broadcast_shape,
 )
 from .devices import check_device, device_of, namespace, to_device, to_numpy
-from .graph import backward_steps, topological_sort
+from .graph import backward_steps, creation_order, topological_sort
 
 
 # ----- turning user data into backend arrays -------------------------------------------------------
@@ -91,7 +91,7 @@ class Tensor:
     requires_grad=True; a result wants a gradient when any of its inputs does.
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "box", "requires_grad", "device", "_xp")
+    __slots__ = ("data", "grad", "parents", "op", "box", "requires_grad", "device", "_xp", "created")
     __array_ufunc__ = None  # numpy hands `ndarray + Tensor` to Tensor.__radd__ instead of looping
 
     def __init__(self, data: Any, device: str = "cpu", requires_grad: bool = False):
@@ -108,6 +108,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.device = device_of(array)
         self._xp = xp
+        self.created = next(creation_order)
 
     @classmethod
     def _apply(cls, box_type: type, *parents: Tensor, **constants: Any) -> Tensor:
@@ -123,6 +124,7 @@ class Tensor:
         out.requires_grad = any(p.requires_grad for p in parents)
         out.device = first.device
         out._xp = first._xp
+        out.created = next(creation_order)
         return out
 
     def _lift(self, other: Any) -> Tensor:
