@@ -19,9 +19,13 @@ class Scalar:
     Every operation makes a new Scalar whose `parents` are its inputs and whose `local_grads` are
     ∂self/∂parent for each, worked out by the operation's box (solutions.boxes) as notebook 04 does.
     A node only ever points at older nodes, so the graph is acyclic by construction.
+
+    The local derivatives are kept as two plain floats rather than a tuple: Python's cyclic garbage
+    collector scans every tuple that is kept, and on a graph of millions of nodes that scanning
+    costs more than the arithmetic (benchmarks/scalar_backprop.py measures it).
     """
 
-    __slots__ = ("value", "grad", "parents", "op", "name", "local_grads", "created")
+    __slots__ = ("value", "grad", "parents", "op", "name", "created", "_d_first", "_d_second")
     requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
@@ -37,7 +41,6 @@ class Scalar:
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
-        self.local_grads: tuple[float, ...] = ()
         self.created = next(creation_order)
 
     def __add__(self, other: Scalar | float) -> Scalar:
@@ -96,9 +99,16 @@ class Scalar:
     def tanh(self) -> Scalar:
         return _unary(boxes.Tanh(self.value), self)
 
-    def gradient_pieces(self, d_out: float) -> list[float]:
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, in order (empty for an input)."""
+        return (self._d_first, self._d_second)[: len(self.parents)]
+
+    def gradient_pieces(self, d_out: float) -> tuple[float, ...]:
         """What this node sends each parent in the backward walk: d_out times the local derivative."""
-        return [d_out * local for local in self.local_grads]
+        if len(self.parents) == 2:
+            return d_out * self._d_first, d_out * self._d_second
+        return (d_out * self._d_first,) if self.parents else ()
 
     def backward(self, d_out: float = 1.0) -> None:
         """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
@@ -114,22 +124,23 @@ class Scalar:
         return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
 
 
-def _node(value: float, parents: tuple[Scalar, ...], op: str, local_grads: tuple[float, ...]) -> Scalar:
-    """A computed Scalar, made without __init__'s checks: its value comes from a box."""
+def _node(value: float, parents: tuple[Scalar, ...], op: str, d_first: float, d_second: float = 0.0) -> Scalar:
+    """A computed Scalar, made without __init__'s checks: its value and local derivatives come from a box."""
     out = Scalar.__new__(Scalar)
     out.value = value
     out.grad = 0.0
     out.parents = parents
     out.op = op
     out.name = None
-    out.local_grads = local_grads
     out.created = next(creation_order)
+    out._d_first = d_first
+    out._d_second = d_second
     return out
 
 
 def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
     """The Scalar a one-input box computes from x, with ∂out/∂x worked out by the same box."""
-    return _node(box.forward(), (x,), box.op, (box.derivative(),))
+    return _node(box.forward(), (x,), box.op, box.derivative())
 
 
 def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
@@ -140,4 +151,4 @@ def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | floa
     if not isinstance(y, Scalar):
         y = Scalar(y)
     box = box_type(x.value, y.value)
-    return _node(box.forward(), (x, y), box.op, box.derivatives())
+    return _node(box.forward(), (x, y), box.op, *box.derivatives())
