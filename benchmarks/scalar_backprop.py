@@ -4,7 +4,8 @@
   the script says so and skips it when it is missing). Goal: at most 0.35x micrograd's time.
 - a random DAG of 10^5 nodes (shared inputs, mixed ops), against plain floats doing the same sums.
 - a chain 10^6 deep, x -> tanh(x * 0.999999), built and backpropagated. Goal: under 3 s. The time
-  Python's cyclic garbage collector spends in it is printed beside (measured with gc.callbacks).
+  Python's cyclic garbage collector spends in it is printed beside (measured with gc.callbacks),
+  and a last line, labelled, times the chain again with the collector off.
 
     .venv/bin/python benchmarks/scalar_backprop.py
 """
@@ -191,10 +192,26 @@ def compare_chain() -> None:
     )
 
 
+def chain_without_collector() -> None:
+    """The same chain with the cyclic collector switched off (not a default setting: labelled as
+    such), to show how much of the chain's time is the engine and how much the collector."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        root = chain(Scalar(0.5), Scalar.tanh, CHAIN_DEPTH)
+        root.backward()
+        elapsed = time.perf_counter() - start  # before `root` goes, as freeing the graph is not timed
+        print(f"chain, {CHAIN_DEPTH:,} deep, COLLECTOR OFF (gc.disable()): build+backward {elapsed:5.2f} s wall")
+    finally:
+        gc.enable()
+
+
 def main() -> None:
     compare_tree()
     compare_random_dag()
     compare_chain()
+    chain_without_collector()
 
 
 if __name__ == "__main__":
