@@ -1,22 +1,46 @@
-"""How much the Scalar engine costs over plain Python floats doing the same arithmetic.
+"""How fast the Scalar engine builds and backpropagates graphs, against baselines in the same run.
 
-Two graphs: a random DAG of 10⁵ nodes (shared inputs, mixed ops) and a chain 10⁶ nodes deep.
-Each is built (forward) and backpropagated with Scalar, and computed again with floats in the same
-run; the script prints the times and the ratios. Run: .venv/bin/python benchmarks/scalar_backprop.py
+- a balanced tree over 2^16 leaves, against micrograd (PyPI `micrograd`, an optional baseline:
+  the script says so and skips it when it is missing). Goal: at most 0.35x micrograd's time.
+- a random DAG of 10^5 nodes (shared inputs, mixed ops), against plain floats doing the same sums.
+- a chain 10^6 deep, x -> tanh(x * 0.999999), built and backpropagated. Goal: under 3 s. The time
+  Python's cyclic garbage collector spends in it is printed beside (measured with gc.callbacks),
+  and a last line, labelled, times the chain again with the collector off.
+
+    .venv/bin/python benchmarks/scalar_backprop.py
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from solutions import Scalar
 
+TREE_LEAVES = 2**16
 RANDOM_NODES = 10**5
 CHAIN_DEPTH = 10**6
+
+
+# ----- the graphs ----------------------------------------------------------------------------------
+
+
+def tree(leaves: list, combine: Callable) -> object:
+    """Pairs of nodes combined level by level until one root is left."""
+    level = leaves
+    while len(level) > 1:
+        level = [combine(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def combine(a, b):
+    """Four operations and a constant, all of which micrograd has too; values stay below 1.5^16."""
+    return (a * b + b * 0.5).relu()
 
 
 def random_plan(size: int, leaves: int, seed: int = 0) -> list[tuple[str, int, int]]:
@@ -59,37 +83,135 @@ def chain(x, tanh: Callable, depth: int):
     return x
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Median wall time of `fn` over `repeat` runs, and its last result."""
-    times, result = [], None
-    for _ in range(repeat):
+# ----- timing --------------------------------------------------------------------------------------
+
+
+class CollectorClock:
+    """Seconds spent inside Python's cyclic garbage collector while it is installed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+@contextmanager
+def collector_clock() -> Iterator[CollectorClock]:
+    clock = CollectorClock()
+    gc.callbacks.append(clock)
+    try:
+        yield clock
+    finally:
+        gc.callbacks.remove(clock)
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """Wall time of one call of `fn`, the garbage collector's part of it, and its result."""
+    with collector_clock() as clock:
         start = time.perf_counter()
         result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        elapsed = time.perf_counter() - start
+    return elapsed, clock.seconds, result
 
 
-def report(label: str, float_time: float, build_time: float, backward_time: float) -> None:
-    total = build_time + backward_time
+def build_and_backward(make_root: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds to build a graph and backpropagate through it (CPU time leaves out
+    waiting for a busy core; the graph is freed untimed)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    make_root().backward()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def micrograd_value_or_none() -> type | None:
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        return None
+    return Value
+
+
+# ----- the three comparisons -----------------------------------------------------------------------
+
+
+def compare_tree(repeats: int = 5) -> None:
+    rng = random.Random(1)
+    values = [rng.uniform(0.0, 1.0) for _ in range(TREE_LEAVES)]
+    engines = {"Scalar": Scalar}
+    value = micrograd_value_or_none()
+    if value is None:
+        print("note: micrograd is not installed, so the tree's baseline is skipped (pip install micrograd)")
+    else:
+        engines["micrograd"] = value
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
+    for i in range(repeats):
+        for name in list(engines)[i % 2 :] + list(engines)[: i % 2]:
+            times[name].append(build_and_backward(lambda: tree([engines[name](v) for v in values], combine)))
+            gc.collect()  # free this graph before the next run, outside the timing
+    line = "tree over 2^16 leaves, medians (wall | CPU):"
+    for name, runs in times.items():
+        line += f" {name} {statistics.median(r[0] for r in runs):6.2f} s | {statistics.median(r[1] for r in runs):6.2f} s;"
+    print(line)
+    if "micrograd" in times:
+        ratios = [statistics.median(s[k] / m[k] for s, m in zip(times["Scalar"], times["micrograd"])) for k in (0, 1)]
+        print(f"tree: ratio Scalar / micrograd {ratios[0]:.3f} wall | {ratios[1]:.3f} CPU (median of pairs; goal <= 0.35)")
+
+
+def compare_random_dag(repeats: int = 5) -> None:
+    leaves = [0.1 * k - 0.5 for k in range(10)]
+    plan = random_plan(RANDOM_NODES, len(leaves))
+    floats = statistics.median(timed(lambda: run_plan(plan, leaves, FLOAT_OPS))[0] for _ in range(repeats))
+    builds = [timed(lambda: run_plan(plan, [Scalar(v) for v in leaves], SCALAR_OPS)) for _ in range(repeats)]
+    build = statistics.median(b[0] for b in builds)
+    backward = statistics.median(timed(builds[-1][2].backward)[0] for _ in range(3))
     print(
-        f"{label:<28} floats {float_time*1e3:9.1f} ms | Scalar build {build_time*1e3:9.1f} ms "
-        f"({build_time/float_time:5.1f}x) backward {backward_time*1e3:9.1f} ms "
-        f"| build+backward {total/float_time:5.1f}x floats"
+        f"random DAG, {RANDOM_NODES:,} nodes: floats {floats * 1e3:7.1f} ms | Scalar build {build * 1e3:7.1f} ms "
+        f"({build / floats:4.1f}x) backward {backward * 1e3:7.1f} ms | build+backward {(build + backward) / floats:4.1f}x floats"
     )
 
 
-def main() -> None:
-    leaves = [0.1 * k - 0.5 for k in range(10)]
-    plan = random_plan(RANDOM_NODES, len(leaves))
-    float_time, _ = timed(lambda: run_plan(plan, leaves, FLOAT_OPS), repeat=5)
-    build_time, root = timed(lambda: run_plan(plan, [Scalar(v) for v in leaves], SCALAR_OPS), repeat=5)
-    backward_time, _ = timed(root.backward, repeat=3)
-    report(f"random DAG, {RANDOM_NODES:,} nodes", float_time, build_time, backward_time)
+def compare_chain() -> None:
+    floats, _, _ = timed(lambda: chain(0.5, math.tanh, CHAIN_DEPTH))
+    cpu = time.process_time()
+    build, build_gc, root = timed(lambda: chain(Scalar(0.5), Scalar.tanh, CHAIN_DEPTH))
+    backward, backward_gc, _ = timed(root.backward)
+    cpu = time.process_time() - cpu
+    total, total_gc = build + backward, build_gc + backward_gc
+    print(
+        f"chain, {CHAIN_DEPTH:,} deep: floats {floats * 1e3:7.1f} ms | Scalar build {build:5.2f} s "
+        f"(garbage collector {build_gc:5.2f} s) backward {backward:5.2f} s (garbage collector {backward_gc:5.2f} s)"
+    )
+    print(
+        f"chain, {CHAIN_DEPTH:,} deep: build+backward {total:5.2f} s wall, {cpu:5.2f} s CPU (goal < 3 s), "
+        f"of which the garbage collector {total_gc:5.2f} s ({total_gc / total:.0%}); "
+        f"{len(gc.get_objects()):,} objects tracked by the collector while the graph lives"
+    )
 
-    float_time, _ = timed(lambda: chain(0.5, math.tanh, CHAIN_DEPTH), repeat=3)
-    build_time, root = timed(lambda: chain(Scalar(0.5), Scalar.tanh, CHAIN_DEPTH), repeat=1)
-    backward_time, _ = timed(root.backward, repeat=1)
-    report(f"chain, {CHAIN_DEPTH:,} deep", float_time, build_time, backward_time)
+
+def chain_without_collector() -> None:
+    """The same chain with the cyclic collector switched off (not a default setting: labelled as
+    such), to show how much of the chain's time is the engine and how much the collector."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        root = chain(Scalar(0.5), Scalar.tanh, CHAIN_DEPTH)
+        root.backward()
+        elapsed = time.perf_counter() - start  # before `root` goes, as freeing the graph is not timed
+        print(f"chain, {CHAIN_DEPTH:,} deep, COLLECTOR OFF (gc.disable()): build+backward {elapsed:5.2f} s wall")
+    finally:
+        gc.enable()
+
+
+def main() -> None:
+    compare_tree()
+    compare_random_dag()
+    compare_chain()
+    chain_without_collector()
 
 
 if __name__ == "__main__":

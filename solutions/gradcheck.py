@@ -32,7 +32,7 @@ def tensor_grad_check(
     if n_indices < 1 or epsilon <= 0:
         raise ValueError(f"need n_indices >= 1 and epsilon > 0, got n_indices={n_indices}, epsilon={epsilon}")
     rng = np.random.default_rng(seed)
-    inputs = [Tensor(t.data, device=t.device) for t in tensors]
+    inputs = [Tensor(t.data, device=t.device, requires_grad=True) for t in tensors]
     out = _output(f, inputs)
     weights = out._xp.asarray(rng.standard_normal(out.shape), dtype=out.dtype)
     out.backward(weights)

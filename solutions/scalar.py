@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from . import boxes
-from .graph import backpropagate, topological_sort
+from .graph import backpropagate, creation_order, topological_sort
 
 
 def _is_real_number(value: object) -> bool:
@@ -16,68 +16,56 @@ def _is_real_number(value: object) -> bool:
 class Scalar:
     """A float plus its place in a computation graph.
 
-    Every operation makes a new Scalar whose `parents` are its inputs and whose `box` holds the
-    inputs' values and the local derivative, so the graph is acyclic by construction.
+    Every operation makes a new Scalar whose `parents` are its inputs and whose `local_grads` are
+    ∂self/∂parent for each, worked out by the operation's box (solutions.boxes) as notebook 04 does.
+    A node only ever points at older nodes, so the graph is acyclic by construction.
+
+    The local derivatives are kept as two plain floats rather than a tuple: Python's cyclic garbage
+    collector scans every tuple that is kept, and on a graph of millions of nodes that scanning
+    costs more than the arithmetic (benchmarks/scalar_backprop.py measures it).
     """
 
-    __slots__ = ("value", "grad", "parents", "op", "name", "box")
+    __slots__ = ("value", "grad", "parents", "op", "name", "created", "_d_first", "_d_second")
+    requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
-        if type(value) is not float and not _is_real_number(value):
-            raise TypeError(
-                f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
-                "pass a float (for a Scalar, use it directly)"
-            )
-        self.value = float(value)
+        if type(value) is not float:
+            if not _is_real_number(value):
+                raise TypeError(
+                    f"Scalar needs a real number, got {type(value).__name__} {value!r:.40}; "
+                    "pass a float (for a Scalar, use it directly)"
+                )
+            value = float(value)
+        self.value = value
         self.grad = 0.0
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
-        self.box: boxes.UnaryBox | boxes.BinaryBox | None = None
-
-    @classmethod
-    def _apply(cls, box_type: type, *parents: Scalar, **constants: float) -> Scalar:
-        """The Scalar that `box_type` makes from `parents` (constants, like an exponent, by keyword)."""
-        box = box_type(*[p.value for p in parents], **constants)
-        out = cls.__new__(cls)
-        out.value = box.forward()
-        out.grad = 0.0
-        out.parents = parents
-        out.op = box.op
-        out.name = None
-        out.box = box
-        return out
-
-    @staticmethod
-    def _lift(other: object) -> Scalar:
-        """Another operand as a Scalar: plain numbers become constant leaves of the graph."""
-        if isinstance(other, Scalar):
-            return other
-        return Scalar(other)
+        self.created = next(creation_order)
 
     def __add__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Add, self, self._lift(other))
+        return _binary(boxes.Add, self, other)
 
     def __radd__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Add, self._lift(other), self)
+        return _binary(boxes.Add, other, self)
 
     def __sub__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Sub, self, self._lift(other))
+        return _binary(boxes.Sub, self, other)
 
     def __rsub__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Sub, self._lift(other), self)
+        return _binary(boxes.Sub, other, self)
 
     def __mul__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Mul, self, self._lift(other))
+        return _binary(boxes.Mul, self, other)
 
     def __rmul__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Mul, self._lift(other), self)
+        return _binary(boxes.Mul, other, self)
 
     def __truediv__(self, other: Scalar | float) -> Scalar:
-        return Scalar._apply(boxes.Div, self, self._lift(other))
+        return _binary(boxes.Div, self, other)
 
     def __rtruediv__(self, other: float) -> Scalar:
-        return Scalar._apply(boxes.Div, self._lift(other), self)
+        return _binary(boxes.Div, other, self)
 
     def __pow__(self, n: float) -> Scalar:
         if not _is_real_number(n):
@@ -85,31 +73,42 @@ class Scalar:
                 f"Scalar ** takes a plain number as exponent, got {type(n).__name__}; "
                 "for a Scalar exponent write (n * x.log()).exp()"
             )
-        return Scalar._apply(boxes.Pow, self, n=n)
+        return _unary(boxes.Pow(self.value, n=n), self)
 
     def __neg__(self) -> Scalar:
-        return Scalar._apply(boxes.Neg, self)
+        return _unary(boxes.Neg(self.value), self)
 
     def log(self) -> Scalar:
-        return Scalar._apply(boxes.Log, self)
+        return _unary(boxes.Log(self.value), self)
 
     def exp(self) -> Scalar:
-        return Scalar._apply(boxes.Exp, self)
+        return _unary(boxes.Exp(self.value), self)
 
     def sin(self) -> Scalar:
-        return Scalar._apply(boxes.Sine, self)
+        return _unary(boxes.Sine(self.value), self)
 
     def cos(self) -> Scalar:
-        return Scalar._apply(boxes.Cosine, self)
+        return _unary(boxes.Cosine(self.value), self)
 
     def relu(self) -> Scalar:
-        return Scalar._apply(boxes.Relu, self)
+        return _unary(boxes.Relu(self.value), self)
 
     def sigmoid(self) -> Scalar:
-        return Scalar._apply(boxes.Sigmoid, self)
+        return _unary(boxes.Sigmoid(self.value), self)
 
     def tanh(self) -> Scalar:
-        return Scalar._apply(boxes.Tanh, self)
+        return _unary(boxes.Tanh(self.value), self)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, in order (empty for an input)."""
+        return (self._d_first, self._d_second)[: len(self.parents)]
+
+    def gradient_pieces(self, d_out: float) -> tuple[float, ...]:
+        """What this node sends each parent in the backward walk: d_out times the local derivative."""
+        if len(self.parents) == 2:
+            return d_out * self._d_first, d_out * self._d_second
+        return (d_out * self._d_first,) if self.parents else ()
 
     def backward(self, d_out: float = 1.0) -> None:
         """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
@@ -123,3 +122,33 @@ class Scalar:
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
         return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
+
+
+def _node(value: float, parents: tuple[Scalar, ...], op: str, d_first: float, d_second: float = 0.0) -> Scalar:
+    """A computed Scalar, made without __init__'s checks: its value and local derivatives come from a box."""
+    out = Scalar.__new__(Scalar)
+    out.value = value
+    out.grad = 0.0
+    out.parents = parents
+    out.op = op
+    out.name = None
+    out.created = next(creation_order)
+    out._d_first = d_first
+    out._d_second = d_second
+    return out
+
+
+def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
+    """The Scalar a one-input box computes from x, with ∂out/∂x worked out by the same box."""
+    return _node(box.forward(), (x,), box.op, box.derivative())
+
+
+def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
+    """The Scalar a two-input box computes from x and y, with both local derivatives; a plain
+    number among them becomes a constant leaf of the graph."""
+    if not isinstance(x, Scalar):
+        x = Scalar(x)
+    if not isinstance(y, Scalar):
+        y = Scalar(y)
+    box = box_type(x.value, y.value)
+    return _node(box.forward(), (x, y), box.op, *box.derivatives())

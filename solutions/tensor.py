@@ -40,7 +40,7 @@ from .array_boxes import (
     broadcast_shape,
 )
 from .devices import check_device, device_of, namespace, to_device, to_numpy
-from .graph import topological_sort
+from .graph import backward_steps, creation_order, topological_sort
 
 
 # ----- turning user data into backend arrays -------------------------------------------------------
@@ -84,14 +84,17 @@ class Tensor:
     `data` is the backend array (floating point; lists and integers become float64). An
     array_api_strict or cupy array stays one through every operation and gradient. `grad` is None
     until backward() reaches this tensor, then an array of data's shape; gradients may share
-    memory with one another, so treat them as read-only. Tensors made with requires_grad=False
-    (and the plain numbers and arrays an operation lifts into the graph) never receive one.
+    memory with one another, so treat them as read-only.
+
+    As in PyTorch, a tensor made from data wants no gradient (requires_grad=False): an input batch
+    or its labels never get one, and backward() does not compute it. Make parameters with
+    requires_grad=True; a result wants a gradient when any of its inputs does.
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "box", "requires_grad", "device", "_xp")
+    __slots__ = ("data", "grad", "parents", "op", "box", "requires_grad", "device", "_xp", "created")
     __array_ufunc__ = None  # numpy hands `ndarray + Tensor` to Tensor.__radd__ instead of looping
 
-    def __init__(self, data: Any, device: str = "cpu", requires_grad: bool = True):
+    def __init__(self, data: Any, device: str = "cpu", requires_grad: bool = False):
         array = to_device(_as_real_array(data), check_device(device))
         self._become_leaf(array, requires_grad)
 
@@ -105,6 +108,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.device = device_of(array)
         self._xp = xp
+        self.created = next(creation_order)
 
     @classmethod
     def _apply(cls, box_type: type, *parents: Tensor, **constants: Any) -> Tensor:
@@ -120,6 +124,7 @@ class Tensor:
         out.requires_grad = any(p.requires_grad for p in parents)
         out.device = first.device
         out._xp = first._xp
+        out.created = next(creation_order)
         return out
 
     def _lift(self, other: Any) -> Tensor:
@@ -238,24 +243,29 @@ class Tensor:
     # --- gradients ---
 
     def backward(self, grad: Any = None) -> None:
-        """Add ∂self/∂t · grad to the .grad of every tensor t this one depends on (accumulating).
+        """Add ∂self/∂t · grad to the .grad of every tensor t this one depends on that wants a
+        gradient (accumulating).
 
         `grad` defaults to 1 for a one-element tensor such as a loss; any other tensor needs a
         gradient of its own shape, since "the derivative of an array" needs a direction.
         """
-        incoming = {id(self): self._seed_gradient(grad)}
-        for node in topological_sort(self):
-            d_node = incoming.pop(id(node), None)
-            if d_node is None:  # needs no gradient, or no path from self reaches it
-                continue
+        if not self.requires_grad:
+            raise ValueError(
+                "backward() on a tensor that wants no gradient: none of the tensors it was computed "
+                "from was made with requires_grad=True (make the parameters with Tensor(..., requires_grad=True))"
+            )
+        for node, d_node in backward_steps(self, self._seed_gradient(grad)):
             node.grad = _array(node._xp, d_node if node.grad is None else node.grad + d_node)
-            if node.box is None:
-                continue
-            for parent, gradient_of in zip(node.parents, node.box.input_gradients()):
-                if parent.requires_grad:
-                    d_parent = gradient_of(d_node)
-                    key = id(parent)
-                    incoming[key] = d_parent if key not in incoming else incoming[key] + d_parent
+
+    def gradient_pieces(self, d_out: Any) -> list[Any]:
+        """What this tensor sends each parent in the backward walk: the parent's gradient, or None
+        for a parent that wants none (so a data batch's gradient is never computed)."""
+        if self.box is None:
+            return []
+        return [
+            gradient_of(d_out) if parent.requires_grad else None
+            for parent, gradient_of in zip(self.parents, self.box.input_gradients())
+        ]
 
     def _seed_gradient(self, grad: Any) -> Any:
         """The gradient backward() starts from, checked against this tensor's shape."""

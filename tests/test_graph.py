@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from solutions import Scalar, backpropagate, central_difference, topological_sort
+from solutions.graph import backward_steps, creation_order
 
 # Random expression DAGs: each new node applies an op to one or two earlier nodes, so nodes get shared.
 UNARY_OPS = [lambda a: a.sin(), lambda a: a.tanh(), lambda a: a.sigmoid(), lambda a: -a]
@@ -146,3 +147,25 @@ def test_a_hand_made_cycle_is_reported_not_looped():
     a.parents, b.parents = (b,), (a,)
     with pytest.raises(ValueError, match="cycle"):
         topological_sort(a)
+
+
+class ProtocolNode:
+    """The least a node needs for the backward walk: parents, requires_grad, created, gradient_pieces."""
+
+    def __init__(self, parents=(), local_grads=(), requires_grad=True):
+        self.parents, self.local_grads, self.requires_grad = parents, local_grads, requires_grad
+        self.grad = 0.0
+        self.created = next(creation_order)
+
+    def gradient_pieces(self, d_out):
+        return [d_out * local if p.requires_grad else None for p, local in zip(self.parents, self.local_grads)]
+
+
+def test_the_walk_serves_any_node_that_meets_its_protocol():
+    a, frozen = ProtocolNode(), ProtocolNode(requires_grad=False)
+    b = ProtocolNode((a, a, frozen), (2.0, 3.0, 7.0))
+    c = ProtocolNode((b, a), (4.0, 1.0))
+    steps = list(backward_steps(c, 1.0))
+    assert [node for node, _ in steps] == [c, b, a]  # each after all its users; `frozen` never visited
+    backpropagate(c)
+    assert (c.grad, b.grad, a.grad, frozen.grad) == (1.0, 4.0, 4.0 * (2.0 + 3.0) + 1.0, 0.0)

@@ -134,7 +134,7 @@ from backprop_lab import recording
 recording.display = lambda data, raw: None
 
 class Tensor:
-    def __init__(self, data, parents=(), backward_fn=None, op=""):
+    def __init__(self, data, parents=(), backward_fn=None, op="", requires_grad=False):
         self.data = np.asarray(data, dtype=float)
 
 anything = lambda *args, **kwargs: 0.0

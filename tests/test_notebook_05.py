@@ -48,8 +48,8 @@ def model(a, b, c):
 def test_notebook_gradients_match_the_reference(n: int, k: int, m: int, data) -> None:
     floats = st.floats(-1.5, 1.5)
     arrays = [data.draw(hnp.arrays(np.float64, shape, elements=floats)) for shape in [(n, k), (k, m), (m,)]]
-    mine = [ENGINE["Tensor"](x.copy()) for x in arrays]
-    theirs = [solutions.Tensor(x.copy()) for x in arrays]
+    mine = [ENGINE["Tensor"](x.copy(), requires_grad=True) for x in arrays]
+    theirs = [solutions.Tensor(x.copy(), requires_grad=True) for x in arrays]
     model(*mine).sum().backward()
     model(*theirs).sum().backward()
     for a, b in zip(mine, theirs):
@@ -60,8 +60,8 @@ def test_notebook_engine_runs_on_another_array_library() -> None:
     """The same Tensor and backward code on array_api_strict, the strictest array-API library."""
     rng = np.random.default_rng(3)
     arrays = [rng.normal(size=(3, 2)), rng.normal(size=(2, 4)), rng.uniform(0.5, 1.5, size=(4,))]
-    on_numpy = [ENGINE["Tensor"](x) for x in arrays]
-    on_strict = [ENGINE["Tensor"](strict.asarray(x)) for x in arrays]
+    on_numpy = [ENGINE["Tensor"](x, requires_grad=True) for x in arrays]
+    on_strict = [ENGINE["Tensor"](strict.asarray(x), requires_grad=True) for x in arrays]
     for tensors in (on_numpy, on_strict):
         model(*tensors).sum().backward()
     for a, b in zip(on_numpy, on_strict):

@@ -52,7 +52,7 @@ def check_gradients(f, arrays: list[np.ndarray], backend: str, seed: int, n_indi
     here by hand (independent of tensor_grad_check) on up to n_indices entries of each input."""
     to_backend = BACKENDS[backend]
     rng = np.random.default_rng(seed)
-    tensors = [Tensor(to_backend(a)) for a in arrays]
+    tensors = [Tensor(to_backend(a), requires_grad=True) for a in arrays]
     out = f(*tensors)
     weights = rng.standard_normal(out.shape)
     out.backward(to_backend(weights))
@@ -173,7 +173,7 @@ def test_big_tensors_are_checked_on_a_few_random_entries(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_reshape_forms_and_transpose_round_trip(backend):
-    x = Tensor(BACKENDS[backend](np.arange(6.0)))
+    x = Tensor(BACKENDS[backend](np.arange(6.0)), requires_grad=True)
     assert x.reshape(2, 3).shape == x.reshape((2, 3)).shape == x.reshape([2, -1]).shape == (2, 3)
     grid = x.reshape(2, 3)
     np.testing.assert_array_equal(grid.T.numpy(), np.arange(6.0).reshape(2, 3).T)
@@ -200,7 +200,7 @@ def test_array_boxes_work_on_their_own_like_the_scalar_boxes():
 
 
 def test_max_shares_gradient_equally_among_ties():
-    x = Tensor([[1.0, 3.0, 3.0], [5.0, 2.0, 0.0]])
+    x = Tensor([[1.0, 3.0, 3.0], [5.0, 2.0, 0.0]], requires_grad=True)
     x.max(axis=1).sum().backward()
     np.testing.assert_array_equal(x.grad, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
 
@@ -210,8 +210,8 @@ def test_mlp_cross_entropy_passes_the_gradient_check(backend):
     """The ops work together: a small MLP with a max-shifted log-softmax loss."""
     rng = np.random.default_rng(7)
     to_backend = BACKENDS[backend]
-    x = Tensor(to_backend(rng.standard_normal((8, 5))), requires_grad=False)
-    onehot = Tensor(to_backend(np.eye(3)[rng.integers(0, 3, 8)]), requires_grad=False)
+    x = Tensor(to_backend(rng.standard_normal((8, 5))))  # data: no gradient wanted, by default
+    onehot = Tensor(to_backend(np.eye(3)[rng.integers(0, 3, 8)]))
 
     def loss(w1, b1, w2, b2):
         logits = (x @ w1 + b1).relu() @ w2 + b2
@@ -263,8 +263,8 @@ def re_shape(shape: tuple[int, ...]) -> str:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_backward_twice_accumulates_and_zero_grad_resets(backend):
     to_backend = BACKENDS[backend]
-    a = Tensor(to_backend(np.array([1.0, 2.0, 3.0])))
-    b = Tensor(to_backend(np.array([[0.5], [2.0]])))
+    a = Tensor(to_backend(np.array([1.0, 2.0, 3.0])), requires_grad=True)
+    b = Tensor(to_backend(np.array([[0.5], [2.0]])), requires_grad=True)
     loss = (a * b + a).sum()
     loss.backward()
     first_a, first_b = np.asarray(a.grad).copy(), np.asarray(b.grad).copy()
@@ -280,10 +280,10 @@ def test_backward_twice_accumulates_and_zero_grad_resets(backend):
 
 
 def test_a_tensor_used_twice_gets_both_contributions():
-    a = Tensor([1.0, -2.0, 3.0])
+    a = Tensor([1.0, -2.0, 3.0], requires_grad=True)
     (a + a).sum().backward()
     np.testing.assert_array_equal(a.grad, [2.0, 2.0, 2.0])
-    b = Tensor([1.0, -2.0, 3.0])
+    b = Tensor([1.0, -2.0, 3.0], requires_grad=True)
     shared = b * 3.0
     (shared * shared + shared.sin()).sum().backward()  # a diamond through `shared`
     np.testing.assert_allclose(b.grad, 3.0 * (2 * 3.0 * b.data + np.cos(3.0 * b.data)))
@@ -301,25 +301,45 @@ def test_a_graph_node_like_scalar():
 
 
 def test_backward_without_gradient_needs_one_element():
-    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     with pytest.raises(ValueError, match=r"one-element.*\(2, 2\)"):
         (t * 2).backward()
     with pytest.raises(ValueError, match=r"\(2, 2\).*\(3,\)"):
         (t * 2).backward(np.ones(3))
-    single = Tensor([[5.0]])
+    single = Tensor([[5.0]], requires_grad=True)
     (single * 2).backward()
     np.testing.assert_array_equal(single.grad, [[2.0]])
 
 
 def test_constants_and_requires_grad_false_get_no_gradient():
-    x = Tensor([1.0, 2.0], requires_grad=False)
-    w = Tensor([3.0, 4.0])
+    x = Tensor([1.0, 2.0])
+    w = Tensor([3.0, 4.0], requires_grad=True)
     out = np.array([10.0, 20.0]) + x * w  # numpy hands the sum to Tensor instead of looping over it
     assert isinstance(out, Tensor)
     out.sum().backward()
     assert x.grad is None
     np.testing.assert_array_equal(w.grad, [1.0, 2.0])
     assert all(p.grad is None for p in out.parents if not p.requires_grad)
+
+
+def test_tensors_made_from_data_want_no_gradient_unless_asked():
+    x, w = Tensor(np.ones((4, 3))), Tensor(np.ones((3, 2)), requires_grad=True)
+    assert not x.requires_grad and w.requires_grad and (x @ w).requires_grad
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        (x * 2.0).sum().backward()
+    assert x.grad is None
+
+
+def test_the_gradient_of_data_is_never_computed(monkeypatch):
+    """x @ w with data x: backward computes w's gradient (x.T @ d_out) and skips x's (d_out @ w.T)."""
+    asked = []
+    monkeypatch.setattr(array_boxes.MatMul, "d_x", lambda self, d_out: asked.append("x") or d_out @ self.y.T)
+    x, w = Tensor(np.ones((4, 3))), Tensor(np.ones((3, 2)), requires_grad=True)
+    (x @ w).sum().backward()
+    assert asked == [] and x.grad is None
+    np.testing.assert_array_equal(w.grad, np.full((3, 2), 4.0))
+    (Tensor(np.ones((4, 3)), requires_grad=True) @ w).sum().backward()
+    assert asked == ["x"]
 
 
 def test_dtypes():
@@ -331,7 +351,7 @@ def test_dtypes():
 
 
 def test_strict_arrays_stay_strict_through_every_operation():
-    x = Tensor(array_api_strict.asarray([[0.5, 1.0], [1.5, 2.0]]))
+    x = Tensor(array_api_strict.asarray([[0.5, 1.0], [1.5, 2.0]]), requires_grad=True)
     out = ((x @ x.T).log().sigmoid() * 2 - x.tanh() / 3 + x**2).mean(axis=0).relu().sum()
     out.backward()
     for node in topological_sort(out):
@@ -414,7 +434,7 @@ def test_real_cupy_without_gpu_raises_the_clear_error():
     with pytest.raises(DeviceUnavailableError, match=r"usable CUDA GPU.*device=\"cpu\"") as raised:
         Tensor([1.0, 2.0], device="gpu")
     assert isinstance(raised.value, RuntimeError)
-    cpu = Tensor([1.0, 2.0], device="cpu")
+    cpu = Tensor([1.0, 2.0], device="cpu", requires_grad=True)
     (cpu * cpu).sum().backward()
     np.testing.assert_array_equal(cpu.grad, [2.0, 4.0])
 
@@ -423,7 +443,7 @@ def test_real_cupy_without_gpu_raises_the_clear_error():
 def test_on_a_real_gpu_everything_stays_on_the_gpu():
     import cupy
 
-    x = Tensor([[1.0, 2.0], [3.0, 4.0]], device="gpu")
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], device="gpu", requires_grad=True)
     assert x.device == "gpu" and isinstance(x.data, cupy.ndarray)
     loss = (x @ x.T).relu().mean()
     loss.backward()

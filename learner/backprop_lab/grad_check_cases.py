@@ -72,7 +72,7 @@ def record_grad_checks(check: Callable[..., Any], tensor: type, seed: int) -> li
     """Per case: what the learner's check returned, and the inputs' .data after it ran."""
     results = []
     for case, arrays in zip(GRAD_CHECK_INPUTS, grad_check_arrays(seed)):
-        inputs = [tensor(a.copy()) for a in arrays]
+        inputs = [tensor(a.copy(), requires_grad=True) for a in arrays]
         result = outcome(check, case.function(tensor), *inputs)
         results.append({"result": result, "inputs_after": converted([given.data for given in inputs])})
     return results

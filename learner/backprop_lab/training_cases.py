@@ -20,7 +20,7 @@ START = {"u": 1.0, "v": 2.0, "unused": [3.0, 4.0]}
 
 def record_train_step(train_step: Callable[..., Any], tensor: type) -> list[dict]:
     """The scenario run with the notebook's own Tensor: one entry per step, then the parameters after."""
-    u, v, unused = (tensor(np.array(START[name])) for name in ("u", "v", "unused"))
+    u, v, unused = (tensor(np.array(START[name]), requires_grad=True) for name in ("u", "v", "unused"))
 
     def loss_fn() -> Any:
         return tensor(4 * u.data**2 + v.data, (u, v), lambda g, at=u.data: (8 * at * g, g * np.ones_like(v.data)),
