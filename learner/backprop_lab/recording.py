@@ -27,6 +27,10 @@ NUMPY_SCALARS = frozenset(np.dtype(code).type for code in "?bhilqBHILQefdg")
 """numpy's own boolean, integer and float scalar types (a subclass of one is not among them)."""
 
 
+class ChangedItsInput(Exception):
+    """A learner's function wrote into something it was given, which its caller still uses: recorded as its error."""
+
+
 class Unsupported(TypeError):
     """A result the grader cannot take as it is: a subclass, an object array, a custom class."""
 
