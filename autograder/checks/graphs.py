@@ -126,7 +126,7 @@ def _local_grads(node: Any) -> tuple:
 
 
 def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = False,
-           use_local: bool = True) -> Callable[[Any, float], None]:
+           use_local: bool = True, root_included: bool = True) -> Callable[[Any, float], None]:
     """backpropagate with one of its parts broken."""
 
     def backpropagate(root: Any, d_out: float = 1.0) -> None:
@@ -134,7 +134,8 @@ def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = F
         order = _order(root)
         for node in order[::-1] if reverse else order:
             d_node = arriving.pop(id(node), 0.0)
-            node.grad += d_node
+            if root_included or node is not root:
+                node.grad += d_node
             for parent, local in zip(node.parents, _local_grads(node)):
                 share = d_node * local if use_local else d_node
                 arriving[id(parent)] = arriving.get(id(parent), 0.0) + share if accumulate else share
@@ -164,6 +165,7 @@ BACKPROPAGATE_MISTAKES = {
     GRADIENT_MISTAKES["local"]: _model(use_local=False),
     GRADIENT_MISTAKES["pushed_grad"]: _pushing_grad,
     GRADIENT_MISTAKES["reset"]: _resetting,
+    GRADIENT_MISTAKES["root"]: _model(root_included=False),
 }
 
 

@@ -71,6 +71,7 @@ SMALL_GRAPHS: dict[str, Recipe] = {
     "a + a": ((3.0,), (("+", 0, False),)),
     "x + 3·x (a short and a long path to x)": ((1.5, 3.0), (("*", 0, False), ("+", 0, True))),
     "a diamond: b = 0.5·a, c = b + a, d = c·b": ((2.0, 0.5), (("*", 0, True), ("+", 0, False), ("*", 2, False))),
+    "a lone input (the root is its whole graph)": ((2.5,), ()),
 }
 
 
@@ -214,16 +215,18 @@ def record_topological_sort(sort: Callable[[Any], object], node: NodeClass, seed
 # --- Backpropagation -------------------------------------------------------------------------------
 
 def backprop_cases(seed: int) -> list[tuple[str, Recipe, float, int]]:
-    """(name, recipe, d_out, calls): small and random graphs once, three of them twice (gradients double)."""
+    """(name, recipe, d_out, calls): small and random graphs once, x + 3·x, the diamond and the first random graph
+    twice (gradients double)."""
     rng = seeded_rng(seed)
     once = [(name, recipe, 1.0) for name, recipe in SMALL_GRAPHS.items()]
     once += [(f"random graph #{i}", random_recipe(rng), float(rng.uniform(-3, 3))) for i in range(6)]
-    return [(*case, 1) for case in once] + [(*case, 2) for case in once[1:4]]
+    twice = [once[1], once[2], once[len(SMALL_GRAPHS)]]
+    return [(*case, 1) for case in once] + [(*case, 2) for case in twice]
 
 
 def zero_grad_recipe(seed: int) -> Recipe:
     """The graph zero_grad is tested on: the first random graph."""
-    return backprop_cases(seed)[3][1]
+    return backprop_cases(seed)[len(SMALL_GRAPHS)][1]
 
 
 def gradients_record(backprop: Callable[..., object], recipe: Recipe, node: NodeClass, d_out: float,
