@@ -127,6 +127,8 @@ def grad_check_with(*, mean: bool = False, floor: float = 1e-12, entries: int | 
     def check(f, *tensors, n_indices=5, epsilon=1e-6, seed=0):
         rng = np.random.default_rng(seed if seeded else None)
         inputs = [Tensor(t.data.copy()) for t in tensors]
+        for t in inputs:
+            t.requires_grad = True  # wanted, whichever default the notebook's Tensor has
         f(*inputs).sum().backward()
         errors = []
         for t in inputs:

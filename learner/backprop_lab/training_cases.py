@@ -21,7 +21,7 @@ START = {"u": 1.0, "v": 2.0, "unused": [3.0, 4.0]}
 
 def record_train_step(train_step: Callable[..., Any], tensor: type) -> list[dict]:
     """The scenario run with the notebook's own Tensor: one entry per step, then the parameters after."""
-    u, v, unused = (tensor(np.array(START[name])) for name in ("u", "v", "unused"))
+    u, v, unused = (_parameter(tensor, START[name]) for name in ("u", "v", "unused"))
 
     def loss_fn() -> Any:
         loss = np.asarray(4 * u.data**2 + v.data)  # a 0-d array, as a sum on a GPU gives: the step must return a float
@@ -39,3 +39,10 @@ def _step(train_step: Callable[..., Any], loss_fn: Callable[[], Any], parameters
                                        "Python float: return float(loss.data), which also works when the array "
                                        "lives on a GPU"))
     return error or converted(value)
+
+
+def _parameter(tensor: type, value: float | list[float]) -> Any:
+    """A Tensor of the notebook's class that wants a gradient, whichever default its requires_grad has."""
+    parameter = tensor(np.array(value))
+    parameter.requires_grad = True
+    return parameter
