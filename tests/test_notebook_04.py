@@ -6,13 +6,15 @@ Running the notebook and grading its right and wrong submissions is tests/test_n
 from __future__ import annotations
 
 import random
+import sys
 
 from hypothesis import assume, given, settings, strategies as st
 import pytest
 
-from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against
+from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against, judge_topological_sort
 from backprop_lab.checks import check_topological_order
 from backprop_lab.checks.graphs import reachable
+from backprop_lab.graph_cases import PlainNode, chain, diamond_stack, order_record, record_topological_sort
 from course_grading import nbgrader_meta, source_notebook
 import nbformat
 from solutions import Scalar, topological_sort as solutions_topological_sort
@@ -112,3 +114,57 @@ def test_each_backpropagate_mistake_is_named(mistake: str) -> None:
     with pytest.raises(AssertionError) as failure:
         check_backpropagate_against(BACKPROPAGATE_MISTAKES[mistake], namespace["Scalar"], Scalar, seed=1)
     assert mistake in str(failure.value)
+
+
+# --- The sort runs under Python's default recursion limit and leaves the nodes as they were ----------
+
+def recursive_sort(root, limit: int | None = None) -> list:
+    """Depth-first search by recursion; with `limit`, it first raises Python's recursion limit to it."""
+    if limit is not None:
+        sys.setrecursionlimit(limit)
+    order, seen = [], set()
+
+    def visit(node):
+        seen.add(id(node))
+        for parent in node.parents:
+            if id(parent) not in seen:
+                visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order[::-1]
+
+
+def marking_sort(root, clean_up: bool) -> list:
+    """A right order, found by marking each node seen with an attribute (removed at the end when `clean_up`)."""
+    order = recursive_sort(root)
+    for node in order:
+        node.seen_by_sort = True
+        if clean_up:
+            del node.seen_by_sort
+    return order
+
+
+def test_the_recursion_limit_a_sort_raises_is_recorded_and_put_back() -> None:
+    kept = sys.getrecursionlimit()
+    shallow = chain(PlainNode, 50)
+    assert "recursion_limit" not in order_record(recursive_sort, shallow)
+    assert order_record(lambda root: recursive_sort(root, 50_000), shallow)["recursion_limit"] == 50_000
+    assert "RecursionError" in order_record(recursive_sort, chain(PlainNode, 5_000))["error"]
+    assert sys.getrecursionlimit() == kept
+
+
+def test_a_sort_that_leaves_marks_on_the_nodes_is_recorded_and_one_that_removes_them_is_not() -> None:
+    root = diamond_stack(PlainNode, 3)
+    assert order_record(lambda r: marking_sort(r, clean_up=False), root)["changed"] == ["seen_by_sort"]
+    assert "changed" not in order_record(lambda r: marking_sort(r, clean_up=True), diamond_stack(PlainNode, 3))
+
+
+@pytest.mark.parametrize("side_effect, message", [({"recursion_limit": 10**6}, "raised Python's recursion limit"),
+                                                  ({"changed": ["visited"]}, "marks the nodes it has seen")])
+def test_the_judge_names_what_a_sort_did_besides_returning(side_effect: dict, message: str) -> None:
+    results = record_topological_sort(solutions_topological_sort, Scalar, seed=3)
+    judge_topological_sort(results, Scalar, seed=3)
+    results[1] = {**results[1], **side_effect}
+    with pytest.raises(AssertionError, match=message):
+        judge_topological_sort(results, Scalar, seed=3)

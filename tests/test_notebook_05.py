@@ -14,9 +14,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.checks import OPERATIONS, check_backward_against
+from autograder.checks import OPERATIONS, check_backward_against, check_tensor_grad_check_against
+from backprop_lab.cases import leaving_inputs_unchanged
 from backprop_lab.checks import NoVerdict
 from backprop_lab.checks.tensors import BACKWARDS
+from backprop_lab.recording import ChangedItsInput
 from course_grading import nbgrader_meta, source_notebook
 import solutions
 
@@ -94,3 +96,68 @@ def test_each_mistake_model_is_named_by_the_hidden_check(op: str, mistake: str) 
     with pytest.raises(AssertionError) as failure:
         check_backward_against(mistaken(op, mistake), op, seed=0)
     assert mistake in str(failure.value)
+
+
+# --- A backward writes into none of its arguments ---------------------------------------------------
+
+def test_a_backward_that_writes_into_grad_is_stopped_and_one_that_copies_first_is_not() -> None:
+    def in_place(grad, a, out):
+        grad[a <= 0] = 0.0
+        return grad
+
+    def copy_first(grad, a, out):
+        result = grad.copy()
+        result[a <= 0] = 0.0
+        return result
+
+    grad, a = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.0, -1.0])
+    with pytest.raises(ChangedItsInput, match="`grad`"):
+        leaving_inputs_unchanged(in_place)(grad.copy(), a, np.maximum(a, 0.0))
+    kept = grad.copy()
+    np.testing.assert_array_equal(leaving_inputs_unchanged(copy_first)(grad, a, np.maximum(a, 0.0)), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(grad, kept)
+
+
+# --- The gradient check: the largest error over every entry it is asked for, repeatable by its seed ----
+
+def grad_check_with(*, mean: bool = False, floor: float = 1e-12, entries: int | None = None, seeded: bool = True):
+    """The source's check, rewritten with one of its contracts broken (none, by default)."""
+    Tensor = ENGINE["Tensor"]
+
+    def check(f, *tensors, n_indices=5, epsilon=1e-6, seed=0):
+        rng = np.random.default_rng(seed if seeded else None)
+        inputs = [Tensor(t.data.copy()) for t in tensors]
+        for t in inputs:
+            t.requires_grad = True  # wanted, whichever default the notebook's Tensor has
+        f(*inputs).sum().backward()
+        errors = []
+        for t in inputs:
+            for flat in rng.choice(t.data.size, size=min(entries or n_indices, t.data.size), replace=False):
+                index = np.unravel_index(int(flat), t.shape)
+                kept = float(t.data[index])
+                t.data[index] = kept + epsilon
+                upper = float(f(*inputs).sum().data)
+                t.data[index] = kept - epsilon
+                lower = float(f(*inputs).sum().data)
+                t.data[index] = kept
+                numeric, exact = (upper - lower) / (2 * epsilon), float(t.grad[index])
+                errors.append(abs(exact - numeric) / max(abs(exact), abs(numeric), floor))
+        return float(np.mean(errors)) if mean else max(errors)
+
+    return check
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({}, None),
+    ({"mean": True}, "the errors were averaged"),
+    ({"floor": 0.0}, "both gradients are exactly 0"),
+    ({"entries": 5}, "n_indices was ignored"),
+    ({"seeded": False}, "do not come from `seed`"),
+], ids=["right", "mean", "no floor", "n_indices ignored", "seed ignored"])
+def test_each_broken_contract_of_the_gradient_check_is_named(broken: dict, message: str | None) -> None:
+    check = grad_check_with(**broken)
+    if message is None:
+        check_tensor_grad_check_against(check, ENGINE["Tensor"], seed=509)
+        return
+    with pytest.raises(AssertionError, match=message):
+        check_tensor_grad_check_against(check, ENGINE["Tensor"], seed=509)

@@ -23,7 +23,8 @@ from backprop_lab.checks import (
     check_passes,
     check_rejects_unknown_method,
 )
-from backprop_lab.forward_cases import TEST_FUNCTIONS, dual_calls
+from backprop_lab.forward_cases import TEST_FUNCTIONS, dual_calls, leaving_x_and_v_unchanged
+from backprop_lab.recording import ChangedItsInput
 from solutions.forward import METHODS, Dual, jacobian_by_jvp, jvp, passes_for_jacobian, vjp
 
 coordinate = st.floats(0.3, 2.5)
@@ -196,3 +197,43 @@ def test_an_unknown_method_must_raise():
     check_rejects_unknown_method(passes_for_jacobian, "backward")
     with pytest.raises(AssertionError, match="a ValueError"):
         check_rejects_unknown_method(lambda method, n, m: 0, "backward")
+
+
+# --- What the answers are handed stays as it was ------------------------------------------------------
+
+class InPlaceDual(Dual):
+    """The reference Dual, except that + changes its left operand and returns it."""
+
+    def __add__(self, other):
+        other = other if isinstance(other, Dual) else Dual(other)
+        self.value, self.tangent = self.value + other.value, self.tangent + other.tangent
+        return self
+
+
+def test_an_operation_that_changes_its_operand_is_named():
+    with pytest.raises(AssertionError, match="changed its operand"):
+        check_dual_against(as_dual_operation(InPlaceDual), Dual, seed=7)
+
+
+def test_a_jvp_that_writes_into_x_is_stopped_and_one_that_copies_x_is_not():
+    def writes_into_x(f, x, v):
+        for i in range(len(x)):
+            x[i] = Dual(x[i], v[i])
+        return jvp(f, [d.value for d in x], v)
+
+    x, v = [0.5, 1.5], [1.0, 0.0]
+    with pytest.raises(ChangedItsInput, match="changed the list x"):
+        leaving_x_and_v_unchanged(writes_into_x)(TEST_FUNCTIONS["h(x, y) = log(xy) + exp(xy)"], list(x), v)
+    assert leaving_x_and_v_unchanged(jvp)(TEST_FUNCTIONS["h(x, y) = log(xy) + exp(xy)"], x, v) == jvp(
+        TEST_FUNCTIONS["h(x, y) = log(xy) + exp(xy)"], [0.5, 1.5], [1.0, 0.0])
+
+
+def test_an_unknown_method_must_raise_a_value_error_naming_the_three():
+    def silent(method, n_inputs, n_outputs):
+        if method not in METHODS:
+            raise ValueError("unknown method")
+        return passes_for_jacobian(method, n_inputs, n_outputs)
+
+    with pytest.raises(AssertionError, match="does not name the three methods"):
+        check_rejects_unknown_method(silent, "backward")
+    check_rejects_unknown_method(passes_for_jacobian, "symbolic", 7, 2)

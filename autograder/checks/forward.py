@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from backprop_lab.checks.forward import as_dual_operation, check_dual_operation, check_jvp, check_passes
-from backprop_lab.forward_cases import dual_calls, jvp_calls, passes_calls
+from backprop_lab.checks.forward import (
+    as_dual_operation,
+    check_dual_operation,
+    check_jvp,
+    check_passes,
+    check_rejects_unknown_method,
+)
+from backprop_lab.forward_cases import METHODS, dual_calls, jvp_calls, passes_calls
 
 
 def check_dual_against(operation: Callable[..., object], reference: type, *, seed: int) -> None:
@@ -31,7 +37,10 @@ def check_jvp_against(jvp: Callable[..., object], forward: ModuleType, *, seed: 
 
 
 def check_passes_against(passes_for_jacobian: Callable[..., object], forward: ModuleType, *, seed: int) -> None:
-    """Every method on seeded shapes, tall and wide, against the reference's counts."""
+    """Every method on seeded shapes, tall and wide, against the reference's counts; unknown methods must raise."""
     __tracebackhide__ = True
-    for args, _ in passes_calls(seed):
-        check_passes(passes_for_jacobian, *args, expected=forward.passes_for_jacobian(*args))
+    for (method, *shape), _ in passes_calls(seed):
+        if method in METHODS:
+            check_passes(passes_for_jacobian, method, *shape, expected=forward.passes_for_jacobian(method, *shape))
+        else:
+            check_rejects_unknown_method(passes_for_jacobian, method, *shape)

@@ -18,6 +18,7 @@ import numpy as np
 from backprop_lab.graph_cases import (
     DEEP_CHAIN,
     DEEP_CHAIN_NAME,
+    PYTHON_RECURSION_LIMIT,
     NodeClass,
     Recipe,
     backprop_cases,
@@ -35,8 +36,35 @@ from backprop_lab.checks.compare import Outcome, as_numbers, failure_message, fo
 from backprop_lab.checks.graphs import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
 from .replay import BadRecord, entries, outcome_of
 
+RECURSION_LIMIT_RAISED = (
+    "Likely mistake: recursion, made to pass by raising the recursion limit. The notebook calls that no fix: deep "
+    "enough, the interpreter itself runs out of stack and crashes. Keep your own stack (a list of (node, iterator "
+    "over its parents) pairs) in a while loop, or use Kahn's method.")
+
+NODES_CHANGED = (
+    "Likely mistake: the sort marks the nodes it has seen (an attribute such as node.visited) and leaves the marks: "
+    "a second sort of the same graph then skips them, and a node of another class may refuse new attributes. A sort "
+    "only reads .parents: keep what it knows in its own set or dictionary.")
+
+
+def _judge_side_effects(recorded: object, what: str) -> dict:
+    """Fail on what the sort did besides returning (raised the recursion limit, changed the nodes); the rest of the record."""
+    if not isinstance(recorded, dict):
+        return recorded
+    limit, changed = recorded.get("recursion_limit"), recorded.get("changed")
+    if limit is not None:
+        raise AssertionError(f"{what}\n  got: the call raised Python's recursion limit from {PYTHON_RECURSION_LIMIT} "
+                             f"to {limit!r} (sys.setrecursionlimit)\n  {RECURSION_LIMIT_RAISED}")
+    if changed:
+        shown = ", ".join(repr(name) for name in changed[:3]) if isinstance(changed, list) else repr(changed)
+        raise AssertionError(f"{what}\n  got: the sort changed the nodes' attribute {shown} (set, rebound or deleted)\n"
+                             f"  {NODES_CHANGED}")
+    return {key: value for key, value in recorded.items() if key not in ("recursion_limit", "changed")}
+
+
 def _decoded_order(recorded: object, root: Any, what: str) -> object:
     """The learner's recorded order as this graph's nodes (a position of -1 is an object not in the graph)."""
+    recorded = _judge_side_effects(recorded, what)
     if isinstance(recorded, dict) and set(recorded) == {"order"}:
         try:
             steps = np.frombuffer(zlib.decompress(base64.b64decode(recorded["order"], validate=True)), dtype="<i4")
@@ -98,7 +126,7 @@ def _local_grads(node: Any) -> tuple:
 
 
 def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = False,
-           use_local: bool = True) -> Callable[[Any, float], None]:
+           use_local: bool = True, root_included: bool = True) -> Callable[[Any, float], None]:
     """backpropagate with one of its parts broken."""
 
     def backpropagate(root: Any, d_out: float = 1.0) -> None:
@@ -106,7 +134,8 @@ def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = F
         order = _order(root)
         for node in order[::-1] if reverse else order:
             d_node = arriving.pop(id(node), 0.0)
-            node.grad += d_node
+            if root_included or node is not root:
+                node.grad += d_node
             for parent, local in zip(node.parents, _local_grads(node)):
                 share = d_node * local if use_local else d_node
                 arriving[id(parent)] = arriving.get(id(parent), 0.0) + share if accumulate else share
@@ -136,6 +165,7 @@ BACKPROPAGATE_MISTAKES = {
     GRADIENT_MISTAKES["local"]: _model(use_local=False),
     GRADIENT_MISTAKES["pushed_grad"]: _pushing_grad,
     GRADIENT_MISTAKES["reset"]: _resetting,
+    GRADIENT_MISTAKES["root"]: _model(root_included=False),
 }
 
 

@@ -24,7 +24,13 @@ from backprop_lab.checks.tensors import (
     check_inputs_unchanged,
     judge_grad_check,
 )
-from backprop_lab.grad_check_cases import grad_check_arrays, record_grad_checks
+from backprop_lab.grad_check_cases import (
+    GRAD_CHECK_INPUTS,
+    MASK,
+    ONE_ENTRY_OFF,
+    grad_check_arrays,
+    record_grad_checks,
+)
 from backprop_lab.training_cases import RATE, START, STEPS
 
 from .replay import BadRecord, entries, outcome_of
@@ -111,6 +117,15 @@ class GradCheckCase:
 def _detached(R: type, t: Any) -> Any:
     return R(t.data, requires_grad=False)
 
+_ONE_OF_THIRTY = np.zeros((6, 5))
+_ONE_OF_THIRTY[4, 1] = -1 / 3
+
+
+def _claimed_extra(R: type, extra: np.ndarray) -> Callable[[Any], Any]:
+    """t³ whose backward claims (3 + 3·extra)·t²: the term (t − t detached) is 0 in value but not in gradient."""
+    return lambda t: t * t * t + (t - _detached(R, t)) * _detached(R, t) * _detached(R, t) * (3 * extra)
+
+
 
 GRAD_CHECK_CASES = (
     GradCheckCase("t³, correct backward, values of order 1", lambda R: lambda t: t * t * t, True),
@@ -128,7 +143,21 @@ GRAD_CHECK_CASES = (
                   "Likely mistake: only the first input was checked: loop over every tensor passed in."),
     GradCheckCase("t³ with a wrong backward on a 30×40 tensor (check a few random entries, not all)",
                   lambda R: lambda t: t * t * _detached(R, t), False),
+    GradCheckCase("t³ on 4 entries, whose backward is 4 % off at one entry only",
+                  lambda R: _claimed_extra(R, ONE_ENTRY_OFF - 1), False,
+                  "Likely mistake: the errors were averaged (or the gradients summed before comparing): one wrong "
+                  "entry among many then hides; return the largest relative error over every entry checked."),
+    GradCheckCase("mask·t³, correct backward, with entries where both gradients are exactly 0",
+                  lambda R: lambda t: t * t * t * MASK, True,
+                  "Likely mistake: no floor on the denominator: where both gradients are 0 the relative error is "
+                  "0 / 0; divide by max(|analytic|, |numeric|, 1e-12)."),
+    GradCheckCase("t³ on a 6×5 tensor with n_indices=30, whose backward is wrong at one entry only",
+                  lambda R: _claimed_extra(R, _ONE_OF_THIRTY), False,
+                  "Likely mistake: n_indices was ignored: with n_indices=30 every one of the 30 entries must be checked."),
+    GradCheckCase("t³ with a backward that claims 3t² + 1, checked twice with seed=3",
+                  lambda R: lambda t: t * t * t + (t - _detached(R, t)), False),
 )
+
 
 
 def judge_tensor_grad_check(results: object, seed: int) -> None:
@@ -137,20 +166,34 @@ def judge_tensor_grad_check(results: object, seed: int) -> None:
     from solutions import Tensor as Reference, tensor_grad_check
 
     recorded = entries(results, len(GRAD_CHECK_CASES))
-    for case, arrays, entry in zip(GRAD_CHECK_CASES, grad_check_arrays(seed), recorded):
-        reference = tensor_grad_check(case.reference_f(Reference), *(Reference(a.copy()) for a in arrays))
+    for case, given, arrays, entry in zip(GRAD_CHECK_CASES, GRAD_CHECK_INPUTS, grad_check_arrays(seed), recorded):
+        reference = tensor_grad_check(case.reference_f(Reference), *(Reference(a.copy()) for a in arrays),
+                                      **dict(given.options))
         if (reference < CORRECT_BELOW) != case.correct:
             raise RuntimeError(f"the reference check misjudges the case {case.name!r}: {reference:.3g}")
         if not isinstance(entry, dict):
             raise BadRecord("a gradient check without its record")
         what = f"tensor_grad_check on {case.name}"
         judge_grad_check(outcome_of(entry.get("result")), case.correct, what, case.hint)
+        if "again" in entry:
+            _judge_same_again(outcome_of(entry.get("result")), outcome_of(entry.get("again")), case, what)
         after = outcome_of(entry.get("inputs_after"))
         if not isinstance(after.value, list) or len(after.value) != len(arrays):
             raise AssertionError(f"{what}: the inputs' .data after the check cannot be read: "
                                  f"{after.error or 'not one array per input'}")
         for given, original in zip(after.value, arrays):
             check_inputs_unchanged(given, original, f"{what}: the inputs after the check")
+
+
+def _judge_same_again(first: Any, again: Any, case: GradCheckCase, what: str) -> None:
+    """A second call with the same seed must pick the same entries, so give the same number."""
+    judge_grad_check(again, case.correct, f"{what} (the second call)", case.hint)
+    if first.value != again.value:
+        raise CheckFailed(f"{what}\n  expected: the same number from both calls (the same seed)\n"
+                          f"  got:      {first.value!r}, then {again.value!r}\n"
+                          "  Likely mistake: the random entries do not come from `seed` (draw them with "
+                          "np.random.default_rng(seed), so that a check can be repeated), or the first call left "
+                          "something behind (gradients added to the caller's tensors' .grad: work on copies).")
 
 
 def check_tensor_grad_check_against(learner: Callable[..., Any], tensor: type, seed: int) -> None:

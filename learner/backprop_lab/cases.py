@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 import inspect
 import math
+import types
 
 import numpy as np
 
 from . import chain_boxes, forward_cases
+from .recording import ChangedItsInput
 from .seeding import seeded_rng
 
 Call = tuple[tuple, dict]
@@ -223,12 +225,17 @@ SUM_CASES = [((3, 4), 0, False), ((3, 4), 1, False), ((3, 3), 1, False), ((3, 3)
              ((2, 3, 4), None, False), ((2, 3, 4), None, True), ((4,), 0, False), ((2, 3, 4), -2, False)]
 
 
-def _unary(forward: Callable[[np.ndarray], np.ndarray], positive: bool = False) -> Callable[..., Iterator[tuple]]:
-    """(grad, a, out) with out = forward(a), as an elementwise op's backward receives them."""
+def _unary(forward: Callable[[np.ndarray], np.ndarray], positive: bool = False, kink: bool = False
+           ) -> Callable[..., Iterator[tuple]]:
+    """(grad, a, out) with out = forward(a), as an elementwise op's backward receives them; with `kink`,
+    every third entry of a is exactly 0 (relu's boundary, where the notebook takes the slope as 0)."""
 
     def cases(rng: np.random.Generator) -> Iterator[tuple]:
         for shape in UNARY_SHAPES:
             a = rng.uniform(0.2, 3.0, shape) if positive else signed(rng, shape)
+            if kink:
+                a = np.array(a)
+                a.reshape(-1)[::3] = 0.0
             yield rng.normal(size=shape), a, forward(a)
 
     return cases
@@ -261,13 +268,34 @@ def _unbroadcast(rng: np.random.Generator) -> Iterator[tuple]:
 BACKWARD_CASES: dict[str, Callable[[np.random.Generator], Iterator[tuple]]] = {
     "exp": _unary(np.exp),
     "log": _unary(np.log, positive=True),
-    "relu": _unary(lambda a: np.maximum(a, 0.0)),
+    "relu": _unary(lambda a: np.maximum(a, 0.0), kink=True),
     "unbroadcast": _unbroadcast,
     "add": _binary,
     "mul": _binary,
     "matmul": _matmul,
     "sum": _sum,
 }
+
+
+def leaving_inputs_unchanged(backward: Callable[..., object]) -> Callable[..., object]:
+    """`backward`, made to raise ChangedItsInput when a call changes one of its array arguments: the engine keeps
+    the `grad` it passes as a node's .grad, and the forward pass's arrays, so a backward must not write into them."""
+    code = getattr(backward, "__code__", None)
+    names = code.co_varnames[:code.co_argcount] if type(backward) is types.FunctionType else ()
+
+    def call(*args: object) -> object:
+        kept = [np.ndarray.copy(arg) if type(arg) is np.ndarray else None for arg in args]
+        result = backward(*args)
+        for i, (arg, before) in enumerate(zip(args, kept)):
+            if before is not None and not np.array_equal(arg, before):
+                name = f"`{names[i]}`" if i < len(names) else f"argument {i + 1}"
+                raise ChangedItsInput(f"the backward wrote into its argument {name} (in place: `+=`, `*=` or an "
+                                      "assignment to entries): the engine still uses that array (a node's .grad, "
+                                      "the forward pass's values), so build the result as a new array")
+        return result
+
+    call.__name__ = getattr(backward, "__name__", "backward")
+    return call
 
 
 def backward_calls(op: str, seed: int) -> list[Call]:
@@ -338,5 +366,7 @@ ADAPTERS: dict[str, Callable[[object], Callable[..., object]]] = {
     "box": as_function,
     "dual": forward_cases.as_dual_operation,
     "order_of_accuracy": lambda answer: unchanged_arguments(answer),
+    "backward": leaving_inputs_unchanged,
+    "jvp": forward_cases.leaving_x_and_v_unchanged,
 }
 """How a check turns the learner's answer into the function its calls are made on."""

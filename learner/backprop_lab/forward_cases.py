@@ -12,6 +12,7 @@ import operator
 
 import numpy as np
 
+from .recording import ChangedItsInput
 from .seeding import seeded_rng
 
 Call = tuple[tuple, dict]
@@ -33,6 +34,11 @@ def as_dual_operation(Dual: type) -> Callable[..., tuple[object, object]]:  # no
     def operation(op: str, *operands: Operand) -> tuple[object, object]:
         made = [Dual(*o) if isinstance(o, tuple) else o for o in operands]
         result = getattr(made[0], op)() if op in UNARY else BINARY[op](*made)
+        for dual, given in zip(made, operands):
+            if isinstance(given, tuple) and not (dual.value == given[0] and dual.tangent == given[1]):
+                raise ChangedItsInput(f"the operation changed its operand Dual{given} to Dual({dual.value!r}, "
+                                      f"{dual.tangent!r}): each result must be a new Dual, the operands left as "
+                                      "they were (x * y must not change x)")
         try:
             return result.value, result.tangent
         except AttributeError:
@@ -74,19 +80,41 @@ def dual_calls(seed: int, rounds: int = 3) -> list[Call]:
 
 
 def jvp_calls(seed: int) -> list[Call]:
-    """jvp(f, x, v) for every test function, at a seeded point and direction."""
+    """jvp(f, x, v) for every test function, at a seeded point and direction, as lists and again as tuples."""
     rng = seeded_rng(seed)
     calls = []
     for f in TEST_FUNCTIONS.values():
         n = f.__code__.co_argcount
         x = [round(float(rng.uniform(0.3, 2.0)), 3) for _ in range(n)]
         v = [round(float(rng.uniform(-2.0, 2.0)), 3) for _ in range(n)]
-        calls.append(((f, x, v), {}))
+        calls += [((f, x, v), {}), ((f, tuple(x), tuple(v)), {})]
     return calls
 
 
+def leaving_x_and_v_unchanged(jvp: Callable[..., object]) -> Callable[..., object]:
+    """`jvp`, made to raise ChangedItsInput when a call changes the list x or v it was given."""
+
+    def call(f: Callable[..., object], x: list | tuple, v: list | tuple) -> object:
+        kept = list(x), list(v)
+        result = jvp(f, x, v)
+        for name, given, before in (("x", x, kept[0]), ("v", v, kept[1])):
+            if list(given) != before:
+                raise ChangedItsInput(f"jvp changed the list {name} it was given (now {list(given)!r:.80}): build "
+                                      "the Duals in a new list, the caller's x and v stay as they were")
+        return result
+
+    call.__name__ = getattr(jvp, "__name__", "jvp")
+    return call
+
+
+UNKNOWN_METHODS = ("backward", "symbolic")
+"""Methods passes_for_jacobian does not know: each must raise a ValueError naming the three it does."""
+
+
 def passes_calls(seed: int) -> list[Call]:
-    """passes_for_jacobian(method, n, m) for every method on three seeded shapes, tall and wide."""
+    """passes_for_jacobian(method, n, m) for every method on three seeded shapes, tall and wide, then for
+    methods it does not know."""
     rng = seeded_rng(seed)
     shapes = [tuple(int(k) for k in rng.integers(2, 5000, size=2)) for _ in range(3)]
-    return [((method, n, m), {}) for n, m in shapes for method in METHODS]
+    known = [((method, n, m), {}) for n, m in shapes for method in METHODS]
+    return known + [((method, *shapes[0]), {}) for method in UNKNOWN_METHODS]

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import gc
+import sys
 from typing import Any
 import zlib
 
@@ -70,6 +71,7 @@ SMALL_GRAPHS: dict[str, Recipe] = {
     "a + a": ((3.0,), (("+", 0, False),)),
     "x + 3·x (a short and a long path to x)": ((1.5, 3.0), (("*", 0, False), ("+", 0, True))),
     "a diamond: b = 0.5·a, c = b + a, d = c·b": ((2.0, 0.5), (("*", 0, True), ("+", 0, False), ("*", 2, False))),
+    "a lone input (the root is its whole graph)": ((2.5,), ()),
 }
 
 
@@ -146,41 +148,85 @@ def sort_graphs(node: NodeClass, seed: int) -> list[tuple[str, Any]]:
 DEEP_CHAIN_NAME = f"a chain {DEEP_CHAIN:,} nodes deep"
 
 
-def order_record(sort: Callable[[Any], object], root: Any) -> dict:
-    """The learner's order of root's graph as positions in reachable(root) (-1: not a node of it), compressed:
-    the differences between successive positions, zlib, base64."""
-    value, error = call_quietly(sort, root)
-    if error is not None:
-        return error
-    if type(value) not in (list, tuple):
-        return converted(value)
-    position = {id(n): i for i, n in enumerate(reachable(root))}
+PYTHON_RECURSION_LIMIT = 1000
+"""Python's default recursion limit, which every sort runs under: the notebook calls raising it no fix."""
+
+
+@contextmanager
+def default_recursion_limit() -> Iterator[list[int]]:
+    """Hold Python's default recursion limit for a call; the list receives the limit the call left, if it changed it."""
+    kept = sys.getrecursionlimit()
+    sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)
+    raised: list[int] = []
+    try:
+        yield raised
+    finally:
+        if sys.getrecursionlimit() != PYTHON_RECURSION_LIMIT:
+            raised.append(sys.getrecursionlimit())
+        sys.setrecursionlimit(kept)
+
+
+def _attributes(nodes: list) -> list[dict]:
+    """Each node's own attributes, as a shallow copy (nodes without a __dict__ give none)."""
+    return [dict(getattr(n, "__dict__", {})) for n in nodes]
+
+
+def changed_attributes(nodes: list, before: list[dict]) -> list[str]:
+    """The attributes a call added to, removed from or rebound on any of `nodes`; compared by identity,
+    so no learner method runs."""
+    names: set[str] = set()
+    for node, old in zip(nodes, before):
+        new = getattr(node, "__dict__", {})
+        names |= set(old).symmetric_difference(new) | {k for k in old.keys() & new.keys() if old[k] is not new[k]}
+    return sorted(str.__str__(name) for name in names)
+
+
+def order_record(sort: Callable[[Any], object], root: Any, watch_nodes: bool = True) -> dict:
+    """The learner's order of root's graph as positions in reachable(root) (-1: not a node of it), compressed
+    (the differences between successive positions, zlib, base64), run under Python's default recursion limit.
+
+    Beside it: "recursion_limit", the limit the call raised Python's to, and "changed", the attributes of
+    the graph's nodes the call changed (a sort only reads .parents), when there are any.
+    """
+    nodes = reachable(root)
+    before = _attributes(nodes) if watch_nodes else []
+    with default_recursion_limit() as raised:
+        value, error = call_quietly(sort, root)
+    side_effects = {"recursion_limit": raised[0]} if raised else {}
+    changed = changed_attributes(nodes, before) if watch_nodes else []
+    if changed:
+        side_effects["changed"] = changed
+    if error is not None or type(value) not in (list, tuple):
+        return {**(error or converted(value)), **side_effects}
+    position = {id(n): i for i, n in enumerate(nodes)}
     found = np.array([position.get(id(item), -1) for item in value], dtype="<i4")
     steps = np.diff(found, prepend=np.int32(0)).astype("<i4")  # mostly small steps: they compress well
-    return {"order": base64.b64encode(zlib.compress(steps.tobytes())).decode("ascii")}
+    return {"order": base64.b64encode(zlib.compress(steps.tobytes())).decode("ascii"), **side_effects}
 
 
 def record_topological_sort(sort: Callable[[Any], object], node: NodeClass, seed: int) -> list[dict]:
-    """The learner's order of every test graph, the deep chain last."""
+    """The learner's order of every test graph, the deep chain last (its 100 000 nodes' attributes unwatched)."""
     results = [order_record(sort, root) for _, root in sort_graphs(node, seed)]
     with collector_paused():
-        results.append(order_record(sort, chain(node, DEEP_CHAIN)))
+        results.append(order_record(sort, chain(node, DEEP_CHAIN), watch_nodes=False))
     return results
 
 
 # --- Backpropagation -------------------------------------------------------------------------------
 
 def backprop_cases(seed: int) -> list[tuple[str, Recipe, float, int]]:
-    """(name, recipe, d_out, calls): small and random graphs once, three of them twice (gradients double)."""
+    """(name, recipe, d_out, calls): small and random graphs once, x + 3·x, the diamond and the first random graph
+    twice (gradients double)."""
     rng = seeded_rng(seed)
     once = [(name, recipe, 1.0) for name, recipe in SMALL_GRAPHS.items()]
     once += [(f"random graph #{i}", random_recipe(rng), float(rng.uniform(-3, 3))) for i in range(6)]
-    return [(*case, 1) for case in once] + [(*case, 2) for case in once[1:4]]
+    twice = [once[1], once[2], once[len(SMALL_GRAPHS)]]
+    return [(*case, 1) for case in once] + [(*case, 2) for case in twice]
 
 
 def zero_grad_recipe(seed: int) -> Recipe:
     """The graph zero_grad is tested on: the first random graph."""
-    return backprop_cases(seed)[3][1]
+    return backprop_cases(seed)[len(SMALL_GRAPHS)][1]
 
 
 def gradients_record(backprop: Callable[..., object], recipe: Recipe, node: NodeClass, d_out: float,

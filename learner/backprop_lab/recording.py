@@ -27,6 +27,18 @@ NUMPY_SCALARS = frozenset(np.dtype(code).type for code in "?bhilqBHILQefdg")
 """numpy's own boolean, integer and float scalar types (a subclass of one is not among them)."""
 
 
+class ChangedItsInput(Exception):
+    """A learner's function wrote into something it was given, which its caller still uses: recorded as its error."""
+
+
+class NotAFloat(TypeError):
+    """A learner's function returned an array where its docstring asks for a float: recorded as its error."""
+
+
+RECORDED_MISTAKES = (ChangedItsInput.__name__, NotAFloat.__name__)
+"""Errors the recorder raises itself, for what a call did against its docstring (the learner's code raised none)."""
+
+
 class Unsupported(TypeError):
     """A result the grader cannot take as it is: a subclass, an object array, a custom class."""
 

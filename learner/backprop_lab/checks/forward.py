@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import math
 import operator
 
-from ..forward_cases import BINARY, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
+from ..forward_cases import BINARY, METHODS, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
 from .compare import Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly
 
 DUAL_RTOL, DUAL_ATOL = 1e-9, 1e-12
@@ -169,12 +169,15 @@ def check_passes(passes_for_jacobian: Callable[..., object], method: str, n_inpu
                mistakes=PASSES_MISTAKES)
 
 
-def check_rejects_unknown_method(passes_for_jacobian: Callable[..., object], method: str) -> None:
-    """Assert that an unknown method name raises ValueError instead of returning a count."""
+def check_rejects_unknown_method(passes_for_jacobian: Callable[..., object], method: str, n_inputs: int = 3,
+                                 n_outputs: int = 2) -> None:
+    """Assert that an unknown method name raises a ValueError whose message names the three methods it knows."""
     __tracebackhide__ = True
-    got = run_quietly(passes_for_jacobian, method, 3, 2)
-    if isinstance(got.error, ValueError):
+    got = run_quietly(passes_for_jacobian, method, n_inputs, n_outputs)
+    if isinstance(got.error, ValueError) and all(known in str(got.error) for known in METHODS):
         return
-    what = f"passes_for_jacobian({method!r}, 3, 2)"
-    raise AssertionError(failure_message(what, "a ValueError naming the methods it knows", got,
+    hint = ("Likely mistake: the message does not name the three methods: say which ones exist, "
+            "'central', 'forward' and 'reverse', so the caller can fix the call.") if isinstance(got.error, ValueError) else ""
+    what = f"passes_for_jacobian({method!r}, {n_inputs}, {n_outputs})"
+    raise AssertionError(failure_message(what, "a ValueError naming the methods it knows", got, hint=hint,
                                          show=lambda value: value if isinstance(value, str) else repr(value)))

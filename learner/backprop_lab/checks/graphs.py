@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..graph_cases import reachable
+from ..recording import RECORDED_MISTAKES
 from ..unwritten import STUB_ADVICE
 from .compare import CheckFailed, Outcome, failure_message, is_close, run_quietly
 
@@ -30,6 +31,8 @@ GRADIENT_MISTAKES = {
                    "gives exactly twice the gradient",
     "reset": "the pass reset .grad instead of adding to it: gradients accumulate over calls until "
              "zero_grad()",
+    "root": "the root's own .grad was left out: backpropagate adds d_out to the root too (root included), "
+            "even when the root is a lone input with no parents",
 }
 
 
@@ -101,6 +104,8 @@ def error_message(what: str, error: BaseException) -> str:
     elif isinstance(error, RecursionError):
         advice = ("Likely mistake: recursion. Python stops at about 1000 nested calls; keep your own stack "
                   "(a list of (node, iterator over its parents) pairs) in a while loop, or use Kahn's method.")
+    elif type(error).__name__ in RECORDED_MISTAKES:
+        advice = "(Your function raised nothing: the test found this.)"
     else:
         advice = "Your function raised this error; read the message above it for the line."
     return f"{what}\n  got: an error: {type(error).__name__}: {error}\n  {advice}"

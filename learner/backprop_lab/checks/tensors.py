@@ -183,6 +183,9 @@ RELU_MISTAKES: Mistakes = {
         lambda grad, a, out: (np.asarray(a) > 0).astype(float),
     "the mask is the wrong way round: relu passes the gradient where a > 0 and blocks it elsewhere":
         lambda grad, a, out: np.where(np.asarray(a) > 0, 0.0, grad),
+    "the gradient passed where a = 0 too (a >= 0): relu has no slope at exactly 0, and the notebook takes it as "
+    "0 there, so pass grad only where a > 0":
+        lambda grad, a, out: np.where(np.asarray(a) >= 0, grad, 0.0),
     "the mask was taken from grad instead of from the input a": lambda grad, a, out: np.where(grad > 0, grad, 0.0),
 }
 
