@@ -25,19 +25,19 @@ import os
 import resource
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from nbformat import NotebookNode
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Config
 
 from . import bubblewrap, cgroup
 from .lifetime import die_with_parent
+from .limits import Limits
+from .notebook_budget import NotebookBudget
 from .output_budget import OutputBudget
 from .tamper import GuardedExecute
 
@@ -48,32 +48,24 @@ KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What one notebook may use. Times in seconds, sizes in bytes."""
-
-    cell_timeout: int = 60
-    notebook_timeout: int = 300
-    memory: int = 2 * 1024**3
-    file_size: int = 64 * 1024**2
-    output: int = 1024**2
-    processes: int = 128
-
-
-@dataclass(frozen=True)
 class Isolation:
     """Which pieces of the sandbox this machine gives kernels (found once per grading run)."""
 
     bubblewrap: bool
     user_namespace: bool
-    network: bool
+    network: bool  # kernels can be cut off the network here
     cgroup_missing: str = ""  # why no cgroup bounds the sandbox; empty when one does
     font_cache: str = ""
 
     @classmethod
-    def detect(cls, isolate_network: bool = True) -> Isolation:
+    def detect(cls) -> Isolation:
         wrapped = bubblewrap.executable() is not None
-        network = isolate_network and (wrapped or network_isolation_available())
+        network = wrapped or network_isolation_available()
         return cls(wrapped, wrapped and bubblewrap.user_namespaces(), network, cgroup.unavailable_reason() or "")
+
+    def cuts_network(self, limits: Limits) -> bool:
+        """Whether kernels run without network: the limits forbid it and this machine can cut it."""
+        return self.network and not limits.network
 
     def gaps(self, limits: Limits) -> list[str]:
         """One summary line per missing piece, saying what holds instead."""
@@ -89,7 +81,7 @@ class Isolation:
             lines.append(f"note: no cgroup ({self.cgroup_missing}): memory is bounded per process only "
                          f"(RLIMIT_AS, {limits.memory // 1024**2} MB each, so several processes may use more "
                          "together) and the number of processes is not limited")
-        if not self.network:
+        if not self.cuts_network(limits):
             lines.append("note: kernels keep network access")
         return lines
 
@@ -180,31 +172,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             _unshare_network()
 
 
-class LimitedExecute(OutputBudget, GuardedExecute):
-    """nbgrader's Execute with a whole-notebook time budget and an output byte budget (`OutputBudget`)."""
-
-    notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)
-
-    def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
-        self._deadline = float("inf")  # set when the first cell starts: startup has its own timeout
-        self.timeout_func = self._cell_timeout
-        return super().preprocess(nb, resources, km=km)
-
-    def _cell_timeout(self, cell: NotebookNode) -> int:
-        remaining = self._deadline - time.monotonic()
-        return max(1, min(self.timeout or remaining, int(remaining) + 1))
-
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        if self._deadline == float("inf"):
-            self._deadline = time.monotonic() + self.notebook_timeout
-        if cell.cell_type == "code" and time.monotonic() > self._deadline:
-            cell.outputs = [_error_output("NotebookTimeout", f"not run: the notebook used its {self.notebook_timeout:.0f} s budget")]
-            return cell, resources
-        return super().preprocess_cell(cell, resources, index)
-
-
-def _error_output(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+class LimitedExecute(NotebookBudget, OutputBudget, GuardedExecute):
+    """nbgrader's Execute, tamper-guarded, with a time budget per notebook and an output budget per cell."""
 
 
 def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path,
@@ -214,18 +183,19 @@ def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path
     km = cfg.SandboxedKernelManager
     km.memory_limit = limits.memory
     km.file_size_limit = limits.file_size
-    km.isolate_network = isolation.network
+    km.isolate_network = isolation.cuts_network(limits)
     km.sandboxed = isolation.bubblewrap
     km.user_namespace = isolation.user_namespace
     km.font_cache = isolation.font_cache
     km.cgroup_folders = [str(f) for f in group.folders] if group else []
     km.work, km.folder = str(work), str(folder)
-    if isolation.network or isolation.bubblewrap:
+    if km.isolate_network or isolation.bubblewrap:
         # No loopback is shared with the kernel; unix sockets in its own folder cross the boundary.
         km.transport = "ipc"
         km.ip = str(folder / "kernel")
         km.connection_file = str(folder / "kernel.json")
     cfg.LimitedExecute.notebook_timeout = float(limits.notebook_timeout)
     cfg.LimitedExecute.output_limit = limits.output
-    cfg.Execute.timeout = limits.cell_timeout
+    if limits.cell_timeout is not None:  # else the course's own Execute.timeout holds
+        cfg.Execute.timeout = limits.cell_timeout
     return cfg
