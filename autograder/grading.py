@@ -30,7 +30,9 @@ from .course import Course
 from .grades import AssignmentGrades, read_grades
 from .lifetime import die_with
 from .lock import grading_lock, patiently
-from .sandbox import Isolation, Limits, prepare_font_cache
+from .kernel_cache import prepare
+from .limits import Limits
+from .sandbox import Isolation, kernel_packages
 from .worker import Graded, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
 
@@ -121,7 +123,7 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
         snapshot = patiently(lambda: _snapshot_gradebook(course, Path(tmp)), gradebook_wait)
         if isolation.bubblewrap:
-            isolation = replace(isolation, font_cache=prepare_font_cache(Path(tmp) / "matplotlib"))
+            isolation = replace(isolation, kernel_cache=prepare(course.root, kernel_packages(course.config)))
         tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolation) for s, f, _ in pending}
         fingerprints = {s: f for s, _, f in pending}
         writer = Writer(course, assignment, zero_flagged)

@@ -23,7 +23,6 @@ import ctypes
 import functools
 import os
 import resource
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Config
 
 from . import bubblewrap, cgroup
+from .kernel_cache import KernelCache
 from .lifetime import die_with_parent
 from .limits import Limits
 from .notebook_budget import NotebookBudget
@@ -55,7 +55,7 @@ class Isolation:
     user_namespace: bool
     network: bool  # kernels can be cut off the network here
     cgroup_missing: str = ""  # why no cgroup bounds the sandbox; empty when one does
-    font_cache: str = ""
+    kernel_cache: KernelCache | None = None  # prepared per course by `kernel_cache.prepare`
 
     @classmethod
     def detect(cls) -> Isolation:
@@ -86,12 +86,9 @@ class Isolation:
         return lines
 
 
-def prepare_font_cache(folder: Path) -> str:
-    """Build matplotlib's font list once, outside the sandboxes, so each kernel need not rebuild it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True, capture_output=True,
-                   env={**os.environ, "MPLCONFIGDIR": str(folder)})
-    return str(folder)
+def kernel_packages(config: Config) -> tuple[str, ...]:
+    """The packages the course's kernels may import (its `SandboxedKernelManager.kernel_packages`, else ours)."""
+    return tuple(config.get("SandboxedKernelManager", {}).get("kernel_packages", bubblewrap.KERNEL_PACKAGES))
 
 
 def _unshare_network() -> None:
@@ -129,7 +126,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     sandboxed = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
     user_namespace = Bool(True, help="give the sandboxed kernel its own user namespace and uid").tag(config=True)
     cgroup_folders = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
-    font_cache = Unicode("", help="prepared matplotlib font list, bound read-only").tag(config=True)
+    kernel_cache = Unicode("", help="the course's prepared kernel cache (font list, bytecode), bound read-only"
+                           ).tag(config=True)
     kernel_packages = List(Unicode(), list(bubblewrap.KERNEL_PACKAGES),
                            help="packages bound read-only into the sandbox for the kernel to import").tag(config=True)
 
@@ -145,7 +143,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         env = kw.get("env", os.environ)
         if self.sandboxed:
             kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
-            env = bubblewrap.kernel_env(env)
+            env = bubblewrap.kernel_env(env, self._cache())
         elif self.folder:
             env = {**env, "HOME": self.folder, "TMPDIR": self.folder,
                    "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
@@ -156,8 +154,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _sandbox(self) -> bubblewrap.Sandbox:
         return bubblewrap.Sandbox(
             work=Path(self.work), sockets=Path(self.folder), tmpfs_bytes=self.memory_limit or 1024**3,
-            font_cache=Path(self.font_cache) if self.font_cache else None, user_namespace=self.user_namespace,
+            cache=self._cache(), user_namespace=self.user_namespace,
             packages=tuple(self.kernel_packages), share_network=not self.isolate_network)
+
+    def _cache(self) -> KernelCache | None:
+        return KernelCache(Path(self.kernel_cache)) if self.kernel_cache else None
 
     def _limit_child(self) -> None:
         """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""
@@ -186,7 +187,7 @@ def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path
     km.isolate_network = isolation.cuts_network(limits)
     km.sandboxed = isolation.bubblewrap
     km.user_namespace = isolation.user_namespace
-    km.font_cache = isolation.font_cache
+    km.kernel_cache = str(isolation.kernel_cache.folder) if isolation.kernel_cache else ""
     km.cgroup_folders = [str(f) for f in group.folders] if group else []
     km.work, km.folder = str(work), str(folder)
     if km.isolate_network or isolation.bubblewrap:
