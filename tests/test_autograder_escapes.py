@@ -58,7 +58,8 @@ PROCESSES = ("import subprocess\nescaped = False\ntry:\n"
 FILE_SIZE = ("try:\n    with open('big.bin', 'wb') as f:\n        f.write(b'x' * 2 * 1024**2)\n    escaped = True\n"
              "except OSError:\n    escaped = False\n" + ESCAPED_SQUARE)
 
-CACHE_WRITER = ("import os, sys\nfrom pathlib import Path\nescaped = False\n"
+# A kernel given no cache proves nothing here: it counts as an escape, so the test fails.
+CACHE_WRITER = ("import os, sys\nfrom pathlib import Path\nescaped = sys.pycache_prefix is None\n"
                 "cached = [Path(sys.pycache_prefix, 'planted.cpython-311.pyc')] if sys.pycache_prefix else []\n"
                 "cached += [*Path(sys.pycache_prefix or '/nonexistent').rglob('hidden_tests*.pyc')]\n"
                 "cached += [*Path(os.environ['MPLCONFIGDIR']).glob('fontlist*.json')]\n"
