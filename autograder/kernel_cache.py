@@ -69,8 +69,15 @@ def prepare(course_root: Path, packages: tuple[str, ...]) -> KernelCache:
     env |= {"MPLCONFIGDIR": str(cache.fonts), "PYTHONPYCACHEPREFIX": str(cache.bytecode), "MPLBACKEND": "Agg"}
     subprocess.run([sys.executable, "-c", WARM_UP, *KERNEL_MODULES, "--", *packages], check=True, capture_output=True,
                    env=env)
+    _readable_by_all(cache.folder)
     (cache.folder / STAMP).write_text(stamp)
     return cache
+
+
+def _readable_by_all(folder: Path) -> None:
+    """Kernels run as an unprivileged user: whatever the grader's umask, they may read (never write) the cache."""
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _stamp(packages: tuple[str, ...]) -> str:
