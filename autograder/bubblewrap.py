@@ -1,8 +1,8 @@
 """The bubblewrap command line that wraps one kernel: what exists inside, and what it may do.
 
 Inside, the root holds only read-only copies of what Python needs (the system's /usr, a few files
-of /etc, the Python installation, the virtual environment, the kernel-side packages), the
-submission's scratch copy (the one writable folder from outside), the folder of the kernel's
+of /etc, the Python installation, the virtual environment, the kernel-side packages, the course's
+prepared kernel cache), the submission's scratch copy (the one writable folder from outside), the folder of the kernel's
 sockets, and a private /tmp and home. Every path is bound at its own path, so the paths in the
 connection file and the notebook's working folder mean the same on both sides.
 """
