@@ -215,10 +215,10 @@ class WorkerDied(Exception):
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """A forkserver with our modules preloaded: workers start fast, and none is forked from a
-    threaded process (which can copy a held lock)."""
+    """A forkserver with our modules preloaded (the judge too, with the answer key and numpy it
+    imports): workers start fast, and none is forked from a threaded process (which can copy a held lock)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading"])
+    context.set_forkserver_preload(["autograder.grading", "autograder.judge"])
     return context
 
 

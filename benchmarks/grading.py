@@ -134,10 +134,11 @@ def notebook_phases(course: Course, assignment: str, isolation: Isolation) -> di
 
 def phases(course: Course, assignment: str, repeats: int, cached: Isolation, fonts_only: Isolation) -> None:
     """Part 2: each phase's median, with the prepared kernel cache and with only a font list, alternating."""
-    runs: dict[str, list[dict[str, float]]] = {"font list and bytecode": [], "font list only (before)": []}
-    for _ in range(repeats):
-        runs["font list and bytecode"].append(notebook_phases(course, assignment, cached))
-        runs["font list only (before)"].append(notebook_phases(course, assignment, fonts_only))
+    setups = {"font list and bytecode": cached, "font list only (before)": fonts_only}
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in setups}
+    for repeat in range(repeats):
+        for label in sorted(setups, reverse=repeat % 2 == 1):  # each goes first in every other pair
+            runs[label].append(notebook_phases(course, assignment, setups[label]))
     for label, measured in runs.items():
         medians = {phase: statistics.median(run[phase] for run in measured) for phase in PHASES}
         shown = ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in medians.items())
