@@ -16,19 +16,21 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 FOLDER = Path(".autograder") / "kernel-cache"
 STAMP = "prepared-for.json"
 
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.core.completer",
-                  "matplotlib_inline.backend_inline", "numpy", "matplotlib.pyplot", "ipywidgets",
-                  "array_api_compat.numpy")
-"""What a graded kernel imports on its way: the kernel itself and the libraries the notebooks use."""
+KERNEL_MODULES = ("numpy", "matplotlib.pyplot", "ipywidgets", "array_api_compat.numpy")
+"""The libraries the course's notebooks import, beside the kernel itself and the course's own packages."""
 
 WARM_UP = """
-import compileall, importlib, importlib.util, sys
+import compileall, importlib, importlib.util, os, sys
+from ipykernel.kernelapp import IPKernelApp
+# What a kernel imports while it starts, the IPython shell's set-up included (not run: no event loop).
+IPKernelApp.instance().initialize(['--IPKernelApp.connection_file=' + os.path.join(os.environ['IPYTHONDIR'], 'k.json')])
 split = sys.argv.index('--')
 for name in sys.argv[1:split]:
     if importlib.util.find_spec(name.split('.')[0]) is not None:
@@ -38,8 +40,10 @@ for name in sys.argv[split + 1:]:
     for folder in (spec.submodule_search_locations or []) if spec else []:
         compileall.compile_dir(folder, quiet=1)
 """
-"""Run by the grader in the cache's environment: each import, and compileall on the course's kernel-side
-packages (every module, since a kernel may import any of them), write their bytecode into the cache."""
+"""Run by the grader in the cache's environment: a kernel's start-up, the notebooks' libraries, and
+compileall on the course's kernel-side packages (a kernel may import any module of them) write their
+bytecode into the cache. With PYTHONPYCACHEPREFIX set, Python reads bytecode only from the cache, so
+a module left out would be compiled again in every kernel."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,9 @@ def prepare(course_root: Path, packages: tuple[str, ...]) -> KernelCache:
     cache.bytecode.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env |= {"MPLCONFIGDIR": str(cache.fonts), "PYTHONPYCACHEPREFIX": str(cache.bytecode), "MPLBACKEND": "Agg"}
-    subprocess.run([sys.executable, "-c", WARM_UP, *KERNEL_MODULES, "--", *packages], check=True, capture_output=True,
-                   env=env)
+    with tempfile.TemporaryDirectory(prefix="ag-warm-up-") as ipython:  # the kernel's profile: thrown away
+        subprocess.run([sys.executable, "-c", WARM_UP, *KERNEL_MODULES, "--", *packages], check=True,
+                       capture_output=True, env={**env, "IPYTHONDIR": ipython})
     _readable_by_all(cache.folder)
     (cache.folder / STAMP).write_text(stamp)
     return cache

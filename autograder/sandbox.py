@@ -195,6 +195,9 @@ def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path
         km.transport = "ipc"
         km.ip = str(folder / "kernel")
         km.connection_file = str(folder / "kernel.json")
+    # Every output is in once the last cell has replied: end the sandbox at once (its PID namespace goes
+    # with it) rather than wait for the kernel's own clean-up, which nothing graded depends on.
+    cfg.LimitedExecute.shutdown_kernel = "immediate"
     cfg.LimitedExecute.notebook_timeout = float(limits.notebook_timeout)
     cfg.LimitedExecute.output_limit = limits.output
     if limits.cell_timeout is not None:  # else the course's own Execute.timeout holds
