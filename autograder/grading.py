@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+from multiprocessing import forkserver
 import os
 import sqlite3
 import tempfile
@@ -103,6 +104,9 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
                   students: Iterable[str] | None, progress: bool, progress_text: str | None,
                   progress_unit: str, gradebook_wait: float) -> Summary:
     patiently(lambda: course.require_in_gradebook(assignment), gradebook_wait)
+    if scheduler is None:  # the fork server imports our modules while we plan the run
+        _process_context()
+        forkserver.ensure_running()
     limits = (limits or Limits()).for_course(course.config)
     isolation = Isolation.detect()
     clean_partial_folders(course, assignment)
