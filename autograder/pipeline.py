@@ -22,7 +22,8 @@ from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from .cgroup import Group
-from .sandbox import Isolation, Limits, LimitedExecute, SandboxedKernelManager, limits_config
+from .limits import Limits
+from .sandbox import Isolation, LimitedExecute, SandboxedKernelManager, limits_config
 
 GRADEBOOK_WRITERS = (SaveAutoGrades, AssignLatePenalties)
 
