@@ -1,8 +1,8 @@
 """The bubblewrap command line that wraps one kernel: what exists inside, and what it may do.
 
 Inside, the root holds only read-only copies of what Python needs (the system's /usr, a few files
-of /etc, the Python installation, the virtual environment, the kernel-side packages), the
-submission's scratch copy (the one writable folder from outside), the folder of the kernel's
+of /etc, the Python installation, the virtual environment, the kernel-side packages, the course's
+prepared kernel cache), the submission's scratch copy (the one writable folder from outside), the folder of the kernel's
 sockets, and a private /tmp and home. Every path is bound at its own path, so the paths in the
 connection file and the notebook's working folder mean the same on both sides.
 """
@@ -17,6 +17,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .kernel_cache import KernelCache
 
 HOME = "/home/learner"
 UID = 65534  # nobody: the kernel's user inside its own user namespace
@@ -37,7 +39,7 @@ class Sandbox:
     work: Path
     sockets: Path
     tmpfs_bytes: int
-    font_cache: Path | None = None
+    cache: KernelCache | None = None
     user_namespace: bool = True
     packages: tuple[str, ...] = KERNEL_PACKAGES
     share_network: bool = False
@@ -117,11 +119,13 @@ def _private_mounts(sandbox: Sandbox) -> list[str]:
 
 
 def _shared_mounts(sandbox: Sandbox) -> list[str]:
-    """The two folders shared with the grader, then the prepared font cache."""
+    """The two folders shared with the grader, then the prepared kernel cache, read-only."""
     args = ["--bind", str(sandbox.work), str(sandbox.work), "--bind", str(sandbox.sockets), str(sandbox.sockets)]
-    if sandbox.font_cache:
-        for path in sorted(sandbox.font_cache.iterdir()):
+    if sandbox.cache:
+        for path in sorted(sandbox.cache.fonts.iterdir()):
             args += ["--ro-bind", str(path), f"{mpl_config_dir()}/{path.name}"]
+        if sandbox.cache.bytecode.is_dir():
+            args += ["--ro-bind", str(sandbox.cache.bytecode), str(sandbox.cache.bytecode)]
     return args
 
 
@@ -130,8 +134,10 @@ def mpl_config_dir() -> str:
     return f"{HOME}/.config/matplotlib"
 
 
-def kernel_env(env: dict[str, str]) -> dict[str, str]:
+def kernel_env(env: dict[str, str], cache: KernelCache | None = None) -> dict[str, str]:
     """The kernel's environment: Jupyter's own variables from `env`, and nothing else of the grader's."""
     kept = {k: v for k, v in env.items() if k.startswith("JPY_")}
+    if cache and cache.bytecode.is_dir():
+        kept["PYTHONPYCACHEPREFIX"] = str(cache.bytecode)
     return {**kept, "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": HOME, "TMPDIR": "/tmp",
             "LANG": "C.UTF-8", "MPLCONFIGDIR": mpl_config_dir(), "IPYTHONDIR": f"{HOME}/.ipython"}

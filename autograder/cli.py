@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Callable
 
 from .course import Course, CourseError, open_course
-from .sandbox import Limits
+from .limits import MB, Limits
+
+DEFAULT_LIMITS = Limits()
 
 COMMANDS: dict[str, Callable[[Course, argparse.Namespace], int]] = {}
 
@@ -68,15 +70,10 @@ def _collect(course: Course, args: argparse.Namespace) -> int:
 def _grade(course: Course, args: argparse.Namespace) -> int:
     from .grading import grade
 
-    limits = Limits(
-        cell_timeout=args.cell_timeout or int(course.config.Execute.get("timeout", 60)),
-        notebook_timeout=args.notebook_timeout,
-        memory=args.memory_mb * 1024**2,
-        output=args.output_kb * 1024,
-    )
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                    memory=args.memory_mb * MB, output=args.output_kb * 1024, network=args.allow_network)
     summary = grade(course, args.assignment, workers=args.workers, scheduler=args.scheduler, force=args.force,
-                    zero_flagged=args.zero_flagged, limits=limits, isolate_network=not args.allow_network,
-                    wait=args.wait, gradebook_wait=args.gradebook_wait)
+                    zero_flagged=args.zero_flagged, limits=limits, wait=args.wait, gradebook_wait=args.gradebook_wait)
     print(summary.text())
     return 1 if summary.not_graded else 0
 
@@ -167,11 +164,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--zero-flagged", action="store_true", help="score zero the submissions integrity checks flag")
     p.add_argument("--cell-timeout", type=number(int, 0, inclusive=False),
                    help="seconds per cell (default: the course's Execute.timeout)")
-    p.add_argument("--notebook-timeout", type=number(int, 0, inclusive=False), default=300,
-                   help="seconds per notebook (default: 300)")
-    p.add_argument("--memory-mb", type=number(int, 64), default=2048,
-                   help="address-space limit of each kernel (default: 2048)")
-    p.add_argument("--output-kb", type=number(int, 1), default=1024, help="output kept per cell (default: 1024)")
+    p.add_argument("--notebook-timeout", type=number(int, 0, inclusive=False),
+                   default=DEFAULT_LIMITS.notebook_timeout, help="seconds per notebook (default: %(default)s)")
+    p.add_argument("--memory-mb", type=number(int, 64), default=DEFAULT_LIMITS.memory // MB,
+                   help="memory limit of each kernel's sandbox, in MB (default: %(default)s)")
+    p.add_argument("--output-kb", type=number(int, 1), default=DEFAULT_LIMITS.output // 1024,
+                   help="output kept per cell, in kB (default: %(default)s)")
     p.add_argument("--allow-network", action="store_true", help="do not cut kernels off the network")
     p.add_argument("--wait", action="store_true",
                    help="when another run is grading this assignment, wait for it instead of refusing")

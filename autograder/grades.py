@@ -1,17 +1,24 @@
-"""Who scored what on an assignment, read once from nbgrader's gradebook.
+"""Who scored what on an assignment, read once from nbgrader's gradebook, and why a cell lost its points.
 
 Autograded points (test cells) and hand-graded points (written answers) are kept apart, because
 a written answer nobody has graded yet counts as zero in nbgrader's totals: `grade`, `report`,
-`feedback` and `export` all need to say so rather than show that zero as a score.
+`feedback` and `export` all need to say so rather than show that zero as a score. Why a test cell
+scored zero is in the autograded notebook: the error each graded cell printed (`cell_errors`).
 """
 
 from __future__ import annotations
 
+import re
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from nbformat import NotebookNode
+
 from .course import Course
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,16 @@ class AssignmentGrades:
                 f"{waiting} written answers to grade by hand")
 
 
-def cell_label(grade_id: str) -> str:
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader grade_id of a cell, None for a cell nbgrader does not track."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or None
+
+
+def cell_label(cell_id: str) -> str:
     """What a cell tests, from the course's naming: test_<name> are visible tests, test_<name>_hidden hidden ones."""
-    if not grade_id.startswith("test_"):
-        return grade_id
-    name = grade_id.removeprefix("test_")
+    if not cell_id.startswith("test_"):
+        return cell_id
+    name = cell_id.removeprefix("test_")
     if name.endswith("_hidden"):
         return f"{name.removesuffix('_hidden')}: hidden tests"
     return f"{name}: visible tests"
@@ -120,8 +132,34 @@ def read_grades(course: Course, assignment: str, students: list[str] | None = No
 
 def _source_order(course: Course, assignment: str) -> dict[str, int]:
     """grade id -> position in the source notebooks, so tables follow the order learners met the cells."""
-    ids = [cell.metadata["nbgrader"]["grade_id"]
-           for name in course.notebook_names(assignment)
-           for cell in course.read_notebook("source", assignment, name).cells
-           if "grade_id" in cell.get("metadata", {}).get("nbgrader", {})]
-    return {grade_id: i for i, grade_id in enumerate(ids)}
+    ids = [grade_id(cell) for name in course.notebook_names(assignment)
+           for cell in course.read_notebook("source", assignment, name).cells if grade_id(cell)]
+    return {name: i for i, name in enumerate(ids)}
+
+
+def plain(text: str) -> str:
+    """`text` without the terminal colour codes IPython puts in tracebacks."""
+    return ANSI.sub("", text)
+
+
+def cell_errors(notebook: NotebookNode, grade_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """grade_id -> the error text (traceback and stderr) of each graded cell that printed one.
+
+    Only the cells named in `grade_ids`, when given. These are the messages a learner sees, so
+    they are what grading tests and reports search for a mistake's name.
+    """
+    wanted = None if grade_ids is None else set(grade_ids)
+    errors = {}
+    for cell in notebook.cells:
+        name = grade_id(cell)
+        if cell.cell_type != "code" or name is None or (wanted is not None and name not in wanted):
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                parts.append("\n".join(out.traceback) or f"{out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                parts.append(out.text)
+        if parts:
+            errors[name] = plain("\n".join(parts))
+    return errors

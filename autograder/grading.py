@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+from multiprocessing import forkserver
 import os
 import sqlite3
 import tempfile
@@ -30,8 +31,10 @@ from .course import Course
 from .grades import AssignmentGrades, read_grades
 from .lifetime import die_with
 from .lock import grading_lock, patiently
-from .sandbox import Isolation, Limits, prepare_font_cache
-from .worker import Outcome, Task, execute_submission, first_line
+from .kernel_cache import prepare
+from .limits import Limits
+from .sandbox import Isolation, kernel_packages
+from .worker import Graded, Task, execute_submission, first_line
 from .writer import Writer, clean_partial_folders, record_path
 
 
@@ -54,7 +57,7 @@ class Summary:
         return "\n".join([head, *self.lines, *tail])
 
 
-def fingerprint(folder: Path, course_folder: Path, options: dict) -> str:
+def fingerprint_of(folder: Path, course_folder: Path, options: dict) -> str:
     """Changes when the submission, the assignment's source or the grading options change."""
     digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
     for label, base in (("submitted", folder), ("source", course_folder)):
@@ -72,7 +75,6 @@ def grade(
     force: bool = False,
     zero_flagged: bool = False,
     limits: Limits | None = None,
-    isolate_network: bool = True,
     students: Iterable[str] | None = None,
     progress: bool = True,
     progress_text: str | None = None,
@@ -89,7 +91,7 @@ def grade(
     """
     with grading_lock(course, assignment, wait) as stale:
         summary = _grade_locked(course, assignment, workers=workers, scheduler=scheduler, force=force,
-                                zero_flagged=zero_flagged, limits=limits, isolate_network=isolate_network,
+                                zero_flagged=zero_flagged, limits=limits,
                                 students=students, progress=progress, progress_text=progress_text,
                                 progress_unit=progress_unit, gradebook_wait=gradebook_wait)
     if stale:
@@ -98,12 +100,15 @@ def grade(
 
 
 def _grade_locked(course: Course, assignment: str, *, workers: int | None, scheduler: str | None, force: bool,
-                  zero_flagged: bool, limits: Limits | None, isolate_network: bool,
+                  zero_flagged: bool, limits: Limits | None,
                   students: Iterable[str] | None, progress: bool, progress_text: str | None,
                   progress_unit: str, gradebook_wait: float) -> Summary:
     patiently(lambda: course.require_in_gradebook(assignment), gradebook_wait)
-    limits = limits or Limits(cell_timeout=int(course.config.Execute.get("timeout", 60)))
-    isolation = Isolation.detect(isolate_network)
+    if scheduler is None:  # the fork server imports our modules while we plan the run
+        _process_context()
+        forkserver.ensure_running()
+    limits = (limits or Limits()).for_course(course.config)
+    isolation = Isolation.detect()
     clean_partial_folders(course, assignment)
     options = {"zero_flagged": zero_flagged, "limits": asdict(limits)}
     summary = Summary(lines=isolation.gaps(limits))
@@ -111,32 +116,32 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
     for student, folder in course.submissions(assignment).items():
         if students is not None and student not in students:
             continue
-        print_ = fingerprint(folder, course.folder("source") / assignment, options)
-        if not force and _up_to_date(course, assignment, student, print_):
+        fingerprint = fingerprint_of(folder, course.folder("source") / assignment, options)
+        if not force and _up_to_date(course, assignment, student, fingerprint):
             summary.skipped.append(student)
         else:
-            pending.append((student, folder, print_))
+            pending.append((student, folder, fingerprint))
     if not pending:
         summary.grades = read_grades(course, assignment, summary.skipped)
         return summary
     with tempfile.TemporaryDirectory(prefix="ag-gradebook-") as tmp:
         snapshot = patiently(lambda: _snapshot_gradebook(course, Path(tmp)), gradebook_wait)
         if isolation.bubblewrap:
-            isolation = replace(isolation, font_cache=prepare_font_cache(Path(tmp) / "matplotlib"))
+            isolation = replace(isolation, kernel_cache=prepare(course.root, kernel_packages(course.config)))
         tasks = {s: build_task(course, assignment, s, f, snapshot, limits, isolation) for s, f, _ in pending}
-        prints = {s: p for s, _, p in pending}
+        fingerprints = {s: f for s, _, f in pending}
         writer = Writer(course, assignment, zero_flagged)
         with executing(list(tasks.values()), workers, scheduler) as results:
             bar = tqdm(total=len(tasks), desc=progress_text or f"grading {assignment}", unit=progress_unit,
                        disable=not progress)
-            for student, outcome in results:
-                if isinstance(outcome, BaseException):
-                    summary.not_graded[student] = first_line(outcome)
-                    summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({first_line(outcome)})")
+            for student, graded in results:
+                if isinstance(graded, BaseException):
+                    summary.not_graded[student] = first_line(graded)
+                    summary.lines.append(f"{student}: NOT GRADED, rerun to retry ({first_line(graded)})")
                 else:
-                    patiently(lambda: writer.record(outcome, prints[student]), gradebook_wait)
+                    patiently(lambda: writer.record(graded, fingerprints[student]), gradebook_wait)
                     summary.graded.append(student)
-                    summary.lines.extend(_summary_lines(outcome, zero_flagged))
+                    summary.lines.extend(_summary_lines(graded, zero_flagged))
                 bar.update()
                 bar.set_postfix(not_graded=len(summary.not_graded))
             bar.close()
@@ -144,11 +149,11 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
     return summary
 
 
-def _summary_lines(outcome: Outcome, zero_flagged: bool) -> list[str]:
-    lines = [f"{outcome.student}: {p}" for p in outcome.problems]
-    lines += [f"{outcome.student}: {n}" for n in outcome.notes]
+def _summary_lines(graded: Graded, zero_flagged: bool) -> list[str]:
+    lines = [f"{graded.student}: {p}" for p in graded.problems]
+    lines += [f"{graded.student}: {n}" for n in graded.notes]
     verdict = "scored zero (--zero-flagged)" if zero_flagged else "score kept"
-    lines += [f"{outcome.student}: FLAGGED ({verdict}): {f.message}" for f in outcome.findings]
+    lines += [f"{graded.student}: FLAGGED ({verdict}): {f.message}" for f in graded.findings]
     return lines
 
 
@@ -174,7 +179,7 @@ def _snapshot_gradebook(course: Course, tmp: Path) -> str:
 
 @contextlib.contextmanager
 def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> Iterator[Iterator[tuple[str, Any]]]:
-    """Start every task on worker processes or a dask cluster; yield (student, Outcome or exception) as they finish."""
+    """Start every task on worker processes or a dask cluster; yield (student, Graded or exception) as they finish."""
     if scheduler:
         from distributed import Client, as_completed
 
@@ -193,7 +198,7 @@ def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> 
         threads.shutdown(cancel_futures=True)
 
 
-def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> Outcome:
+def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> Graded:
     """Run one task in a worker process of its own, so a worker that dies costs only this submission.
 
     A death is retried once in a fresh process, then reported as WorkerDied. The worker dies with
@@ -214,10 +219,10 @@ class WorkerDied(Exception):
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """A forkserver with our modules preloaded: workers start fast, and none is forked from a
-    threaded process (which can copy a held lock)."""
+    """A forkserver with our modules preloaded (the judge too, with the answer key and numpy it
+    imports): workers start fast, and none is forked from a threaded process (which can copy a held lock)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading"])
+    context.set_forkserver_preload(["autograder.grading", "autograder.judge"])
     return context
 
 
@@ -228,8 +233,8 @@ def _result(future: Any) -> Any:
         return error
 
 
-def _up_to_date(course: Course, assignment: str, student: str, print_: str) -> bool:
+def _up_to_date(course: Course, assignment: str, student: str, fingerprint: str) -> bool:
     path = record_path(course, assignment, student)
     if not path.exists() or not (course.folder("autograded") / student / assignment).is_dir():
         return False
-    return json.loads(path.read_text()).get("fingerprint") == print_
+    return json.loads(path.read_text()).get("fingerprint") == fingerprint

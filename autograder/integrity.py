@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum
 
+from .grades import grade_id
+
 PROTECTED_MODULES = {
     "numpy", "math", "cmath", "builtins", "autograder", "solutions", "backprop_lab", "random", "operator",
 }
@@ -42,11 +44,11 @@ class Finding:
 
 
 def grade_ids(nb: NotebookNode) -> list[str]:
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+    return [name for name in map(grade_id, nb.cells) if name]
 
 
 def _cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
 
 
 def is_other_assignment(submitted: NotebookNode, release: NotebookNode) -> bool:
@@ -63,20 +65,20 @@ def structure_findings(submitted: NotebookNode, release: NotebookNode) -> list[F
     """Test cells edited or deleted, answer cells missing, cells duplicated (by grade_id)."""
     findings = []
     counts = Counter(grade_ids(submitted))
-    for grade_id, n in sorted(counts.items()):
+    for cell_id, n in sorted(counts.items()):
         if n > 1:
-            findings.append(Finding("cell-duplicated", f"cell {grade_id!r} appears {n} times (duplicated or split)"))
+            findings.append(Finding("cell-duplicated", f"cell {cell_id!r} appears {n} times (duplicated or split)"))
     mine = _cells_by_id(submitted)
-    for grade_id, given in _cells_by_id(release).items():
+    for cell_id, given in _cells_by_id(release).items():
         meta = given.metadata["nbgrader"]
-        if grade_id not in mine:
+        if cell_id not in mine:
             kind = "answer-cell-missing" if meta.get("solution") else "test-cell-deleted"
             what = "answer cell" if meta.get("solution") else "locked cell"
-            findings.append(Finding(kind, f"{what} {grade_id!r} is missing (deleted, or split and renamed)"))
-        elif meta.get("locked") and _checksum(mine[grade_id]) != _checksum(given):
+            findings.append(Finding(kind, f"{what} {cell_id!r} is missing (deleted, or split and renamed)"))
+        elif meta.get("locked") and _checksum(mine[cell_id]) != _checksum(given):
             findings.append(Finding(
                 "test-cell-edited",
-                f"locked cell {grade_id!r} was edited (nbgrader grades with the original cell)",
+                f"locked cell {cell_id!r} was edited (nbgrader grades with the original cell)",
             ))
     return findings
 
@@ -99,7 +101,7 @@ def code_findings(submitted: NotebookNode, release: NotebookNode) -> list[Findin
     for cell in submitted.cells:
         if cell.cell_type != "code" or cell.source.strip() in given:
             continue
-        where = cell.metadata.get("nbgrader", {}).get("grade_id") or "an added cell"
+        where = grade_id(cell) or "an added cell"
         try:
             tree = ast.parse(_without_magics(cell.source))
         except SyntaxError:

@@ -14,6 +14,8 @@ from typing import Any
 from nbformat import NotebookNode
 from traitlets import HasTraits, Integer
 
+from .limits import Limits
+
 DATA_MESSAGES = ("execute_result", "display_data", "update_display_data")
 
 
@@ -28,7 +30,7 @@ def message_size(content: dict) -> int:
 class OutputBudget(HasTraits):
     """Mixin for an nbclient-based preprocessor (e.g. nbgrader's Execute): cap each cell's output."""
 
-    output_limit = Integer(1024**2, help="bytes of output kept per cell").tag(config=True)
+    output_limit = Integer(Limits.output, help="bytes of output kept per cell").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
         # After a cell's reply, nbclient waits only iopub_timeout (4 s) for its output; a large

@@ -8,19 +8,35 @@ nbgrader's preprocessors changes ours too, and the scores stay those of `nbgrade
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters import NotebookExporter
 from nbgrader.converters.autograde import Autograde
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties, Execute, SaveAutoGrades
+from nbgrader.utils import find_all_files
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from .cgroup import Group
-from .sandbox import Isolation, Limits, LimitedExecute, SandboxedKernelManager, limits_config
+from .limits import Limits
+from .sandbox import Isolation, LimitedExecute, SandboxedKernelManager, limits_config
 
 GRADEBOOK_WRITERS = (SaveAutoGrades, AssignLatePenalties)
+
+
+def copy_other_files(base: Path, dest: Path, config: Config) -> None:
+    """Copy the files beside the notebooks of `base` into `dest`, replacing what is there, as nbgrader's
+    autograde does: notebooks and what the course's `CourseDirectory.ignore` names are left out."""
+    ignore = list(CourseDirectory(config=config).ignore) + ["*.ipynb"]
+    for filename in find_all_files(str(base), ignore):
+        target = dest / os.path.relpath(filename, base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        shutil.copy(filename, target)
 
 
 def export_file(path: Path, config: Config, preprocessors: list[Any], resources: dict) -> str:

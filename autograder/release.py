@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError, open_course
+from .grades import grade_id
 
 
 def generate_release(assignment: str, course: str | os.PathLike = "course") -> Path:
@@ -42,7 +43,7 @@ def leaks(source: nbformat.NotebookNode, student: nbformat.NotebookNode) -> list
     secret = _secret_lines(source, REGIONS)
     found = []
     for cell in student.cells:
-        where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {student.cells.index(cell)}"
+        where = grade_id(cell) or f"cell {student.cells.index(cell)}"
         for line in cell.source.splitlines():
             text = line.strip()
             if any(text.startswith(marker) for pair in REGIONS for marker in pair):

@@ -25,8 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .course import Course  # noqa: E402
-from .grades import AssignmentGrades, cell_label, read_grades  # noqa: E402
-from .outputs import plain  # noqa: E402
+from .grades import AssignmentGrades, cell_label, grade_id, plain, read_grades  # noqa: E402
 from .writer import read_records  # noqa: E402
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
@@ -97,14 +96,14 @@ def gather(course: Course, assignment: str) -> ClassReport:
 
 def _add_mistakes(report: ClassReport, student: str, notebook: nbformat.NotebookNode, test_cells: set[str]) -> None:
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell.cell_type != "code" or grade_id not in test_cells:
+        cell_id = grade_id(cell)
+        if cell.cell_type != "code" or cell_id not in test_cells:
             continue
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 kind, label = mistake(output.ename, output.evalue)
                 example = plain(f"{output.ename}: {output.evalue}")[:400]
-                report.add_mistake(kind, label, student, grade_id, example)
+                report.add_mistake(kind, label, student, cell_id, example)
 
 
 def _png(fig: plt.Figure) -> str:

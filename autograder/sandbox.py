@@ -23,21 +23,21 @@ import ctypes
 import functools
 import os
 import resource
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from nbformat import NotebookNode
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Config
 
 from . import bubblewrap, cgroup
+from .kernel_cache import KernelCache
 from .lifetime import die_with_parent
+from .limits import Limits
+from .notebook_budget import NotebookBudget
 from .output_budget import OutputBudget
 from .tamper import GuardedExecute
 
@@ -48,32 +48,24 @@ KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What one notebook may use. Times in seconds, sizes in bytes."""
-
-    cell_timeout: int = 60
-    notebook_timeout: int = 300
-    memory: int = 2 * 1024**3
-    file_size: int = 64 * 1024**2
-    output: int = 1024**2
-    processes: int = 128
-
-
-@dataclass(frozen=True)
 class Isolation:
     """Which pieces of the sandbox this machine gives kernels (found once per grading run)."""
 
     bubblewrap: bool
     user_namespace: bool
-    network: bool
+    network: bool  # kernels can be cut off the network here
     cgroup_missing: str = ""  # why no cgroup bounds the sandbox; empty when one does
-    font_cache: str = ""
+    kernel_cache: KernelCache | None = None  # prepared per course by `kernel_cache.prepare`
 
     @classmethod
-    def detect(cls, isolate_network: bool = True) -> Isolation:
+    def detect(cls) -> Isolation:
         wrapped = bubblewrap.executable() is not None
-        network = isolate_network and (wrapped or network_isolation_available())
+        network = wrapped or network_isolation_available()
         return cls(wrapped, wrapped and bubblewrap.user_namespaces(), network, cgroup.unavailable_reason() or "")
+
+    def cuts_network(self, limits: Limits) -> bool:
+        """Whether kernels run without network: the limits forbid it and this machine can cut it."""
+        return self.network and not limits.network
 
     def gaps(self, limits: Limits) -> list[str]:
         """One summary line per missing piece, saying what holds instead."""
@@ -89,17 +81,14 @@ class Isolation:
             lines.append(f"note: no cgroup ({self.cgroup_missing}): memory is bounded per process only "
                          f"(RLIMIT_AS, {limits.memory // 1024**2} MB each, so several processes may use more "
                          "together) and the number of processes is not limited")
-        if not self.network:
+        if not self.cuts_network(limits):
             lines.append("note: kernels keep network access")
         return lines
 
 
-def prepare_font_cache(folder: Path) -> str:
-    """Build matplotlib's font list once, outside the sandboxes, so each kernel need not rebuild it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True, capture_output=True,
-                   env={**os.environ, "MPLCONFIGDIR": str(folder)})
-    return str(folder)
+def kernel_packages(config: Config) -> tuple[str, ...]:
+    """The packages the course's kernels may import (its `SandboxedKernelManager.kernel_packages`, else ours)."""
+    return tuple(config.get("SandboxedKernelManager", {}).get("kernel_packages", bubblewrap.KERNEL_PACKAGES))
 
 
 def _unshare_network() -> None:
@@ -137,7 +126,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     sandboxed = Bool(False, help="run the kernel inside bubblewrap").tag(config=True)
     user_namespace = Bool(True, help="give the sandboxed kernel its own user namespace and uid").tag(config=True)
     cgroup_folders = List(Unicode(), help="cgroup folders the kernel joins before it starts").tag(config=True)
-    font_cache = Unicode("", help="prepared matplotlib font list, bound read-only").tag(config=True)
+    kernel_cache = Unicode("", help="the course's prepared kernel cache (font list, bytecode), bound read-only"
+                           ).tag(config=True)
     kernel_packages = List(Unicode(), list(bubblewrap.KERNEL_PACKAGES),
                            help="packages bound read-only into the sandbox for the kernel to import").tag(config=True)
 
@@ -153,7 +143,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         env = kw.get("env", os.environ)
         if self.sandboxed:
             kernel_cmd = bubblewrap.command(self._sandbox(), kernel_cmd, kw.get("cwd") or self.work)
-            env = bubblewrap.kernel_env(env)
+            env = bubblewrap.kernel_env(env, self._cache())
         elif self.folder:
             env = {**env, "HOME": self.folder, "TMPDIR": self.folder,
                    "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
@@ -164,8 +154,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _sandbox(self) -> bubblewrap.Sandbox:
         return bubblewrap.Sandbox(
             work=Path(self.work), sockets=Path(self.folder), tmpfs_bytes=self.memory_limit or 1024**3,
-            font_cache=Path(self.font_cache) if self.font_cache else None, user_namespace=self.user_namespace,
+            cache=self._cache(), user_namespace=self.user_namespace,
             packages=tuple(self.kernel_packages), share_network=not self.isolate_network)
+
+    def _cache(self) -> KernelCache | None:
+        return KernelCache(Path(self.kernel_cache)) if self.kernel_cache else None
 
     def _limit_child(self) -> None:
         """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""
@@ -180,31 +173,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             _unshare_network()
 
 
-class LimitedExecute(OutputBudget, GuardedExecute):
-    """nbgrader's Execute with a whole-notebook time budget and an output byte budget (`OutputBudget`)."""
-
-    notebook_timeout = Float(300.0, help="seconds for all the cells of a notebook (kernel start not counted)").tag(config=True)
-
-    def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple[NotebookNode, dict]:
-        self._deadline = float("inf")  # set when the first cell starts: startup has its own timeout
-        self.timeout_func = self._cell_timeout
-        return super().preprocess(nb, resources, km=km)
-
-    def _cell_timeout(self, cell: NotebookNode) -> int:
-        remaining = self._deadline - time.monotonic()
-        return max(1, min(self.timeout or remaining, int(remaining) + 1))
-
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        if self._deadline == float("inf"):
-            self._deadline = time.monotonic() + self.notebook_timeout
-        if cell.cell_type == "code" and time.monotonic() > self._deadline:
-            cell.outputs = [_error_output("NotebookTimeout", f"not run: the notebook used its {self.notebook_timeout:.0f} s budget")]
-            return cell, resources
-        return super().preprocess_cell(cell, resources, index)
-
-
-def _error_output(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+class LimitedExecute(NotebookBudget, OutputBudget, GuardedExecute):
+    """nbgrader's Execute, tamper-guarded, with a time budget per notebook and an output budget per cell."""
 
 
 def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path,
@@ -214,18 +184,22 @@ def limits_config(limits: Limits, isolation: Isolation, work: Path, folder: Path
     km = cfg.SandboxedKernelManager
     km.memory_limit = limits.memory
     km.file_size_limit = limits.file_size
-    km.isolate_network = isolation.network
+    km.isolate_network = isolation.cuts_network(limits)
     km.sandboxed = isolation.bubblewrap
     km.user_namespace = isolation.user_namespace
-    km.font_cache = isolation.font_cache
+    km.kernel_cache = str(isolation.kernel_cache.folder) if isolation.kernel_cache else ""
     km.cgroup_folders = [str(f) for f in group.folders] if group else []
     km.work, km.folder = str(work), str(folder)
-    if isolation.network or isolation.bubblewrap:
+    if km.isolate_network or isolation.bubblewrap:
         # No loopback is shared with the kernel; unix sockets in its own folder cross the boundary.
         km.transport = "ipc"
         km.ip = str(folder / "kernel")
         km.connection_file = str(folder / "kernel.json")
+    # Every output is in once the last cell has replied: end the sandbox at once (its PID namespace goes
+    # with it) rather than wait for the kernel's own clean-up, which nothing graded depends on.
+    cfg.LimitedExecute.shutdown_kernel = "immediate"
     cfg.LimitedExecute.notebook_timeout = float(limits.notebook_timeout)
     cfg.LimitedExecute.output_limit = limits.output
-    cfg.Execute.timeout = limits.cell_timeout
+    if limits.cell_timeout is not None:  # else the course's own Execute.timeout holds
+        cfg.Execute.timeout = limits.cell_timeout
     return cfg

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, open_course
+from .grades import cell_errors
 from .grading import grade
-from .outputs import cell_errors
 from .release import generate_release
 from .variants import Variant, VariantError, apply_variant, load_variants
 

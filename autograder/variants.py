@@ -15,6 +15,9 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from nbgrader.utils import is_solution
+
+from .grades import grade_id
 
 
 class VariantError(ValueError):
@@ -101,12 +104,7 @@ def _parse(path: Path, entry: object, wrong: bool) -> Variant:
 
 def answer_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """The notebook's answer cells (nbgrader solution=true) by grade_id."""
-    found = {}
-    for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") and "grade_id" in meta:
-            found[meta["grade_id"]] = cell
-    return found
+    return {grade_id(cell): cell for cell in notebook.cells if is_solution(cell) and grade_id(cell)}
 
 
 def apply_variant(notebook: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
@@ -119,6 +117,6 @@ def apply_variant(notebook: nbformat.NotebookNode, variant: Variant) -> nbformat
             f"variant {variant.name!r} replaces {missing}, which the notebook has no answer cell for; "
             f"its answer cells are {sorted(answers)}"
         )
-    for grade_id, source in variant.cells.items():
-        answers[grade_id].source = source.rstrip("\n")
+    for cell_id, source in variant.cells.items():
+        answers[cell_id].source = source.rstrip("\n")
     return result

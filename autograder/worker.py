@@ -2,13 +2,12 @@
 
 A worker gets a `Task` (picklable, so it travels to a process pool or a dask cluster), runs the
 first half of nbgrader's autograde pipeline on each notebook (see `pipeline`) in the sandbox, and
-returns an `Outcome`: the executed notebooks, or why one could not run, plus integrity findings.
+returns a `Graded`: the executed notebooks, or why one could not run, plus integrity findings.
 It never writes to the gradebook and never modifies the submission.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -21,8 +20,9 @@ from nbgrader import utils as nbutils
 from traitlets.config import Config
 
 from . import cgroup, integrity, tamper
-from .pipeline import execute_stage, export_file, sanitize_stage
-from .sandbox import Isolation, Limits
+from .limits import Limits
+from .pipeline import copy_other_files, execute_stage, export_file, sanitize_stage
+from .sandbox import Isolation
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ class NotebookResult:
 
 
 @dataclass
-class Outcome:
-    """A worker's answer for one submission; the parent records it."""
+class Graded:
+    """A submission as its worker graded it (its executed notebooks, findings, notes); the parent records it."""
 
     student: str
     notebooks: list[NotebookResult]
@@ -66,23 +66,24 @@ class Outcome:
         return [f"{nb.name}: {nb.problem}" for nb in self.notebooks if nb.problem]
 
 
-def execute_submission(task: Task) -> Outcome:
+def execute_submission(task: Task) -> Graded:
     """Run every notebook of one submission in a scratch copy; never touches the gradebook or the submission."""
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="ag-"))
     try:
         work = scratch / "w"
         shutil.copytree(task.submitted, work, symlinks=True)
-        outcome = Outcome(task.student, [], notes=_extra_files(work, task))
+        graded = Graded(task.student, [], notes=_extra_files(work, task))
         if not any(work.iterdir()):
-            outcome.notes.append("empty submission folder")
-        _copy_course_files(Path(task.source), work, task.config)
+            graded.notes.append("empty submission folder")
+        # Like nbgrader: the instructor's non-notebook files replace whatever the student sent.
+        copy_other_files(Path(task.source), work, Config(task.config))
         for name in task.notebooks:
-            outcome.notebooks.append(_execute_notebook(task, name, work, outcome))
+            graded.notebooks.append(_execute_notebook(task, name, work, graded))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    outcome.seconds = time.monotonic() - start
-    return outcome
+    graded.seconds = time.monotonic() - start
+    return graded
 
 
 def _extra_files(work: Path, task: Task) -> list[str]:
@@ -95,17 +96,7 @@ def _extra_files(work: Path, task: Task) -> list[str]:
             if name not in expected and ".ipynb_checkpoints" not in name]
 
 
-def _copy_course_files(source: Path, work: Path, config: dict) -> None:
-    """Like nbgrader: the instructor's non-notebook files replace whatever the student sent."""
-    ignore = Config(config).CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])
-    for filename in nbutils.find_all_files(str(source), list(ignore) + ["*.ipynb"]):
-        dest = work / os.path.relpath(filename, source)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.unlink(missing_ok=True)
-        shutil.copy(filename, dest)
-
-
-def _execute_notebook(task: Task, name: str, work: Path, outcome: Outcome) -> NotebookResult:
+def _execute_notebook(task: Task, name: str, work: Path, graded: Graded) -> NotebookResult:
     path = work / f"{name}.ipynb"
     if not path.exists():
         return NotebookResult(name, problem="notebook missing from the submission (scored zero)")
@@ -117,13 +108,13 @@ def _execute_notebook(task: Task, name: str, work: Path, outcome: Outcome) -> No
     if integrity.is_other_assignment(submitted, release):
         return NotebookResult(name, problem="notebook from another assignment: none of its graded cells belong here",
                               needs_manual_grade=True)
-    outcome.findings.extend(integrity.check_notebook(submitted, release))
+    graded.findings.extend(integrity.check_notebook(submitted, release))
     resources = _resources(task, name)
     config = Config(task.config)
     try:
         export_file(path, config, sanitize_stage(config), resources)
         executed = _run_in_sandbox(task, path, work, config, resources)
-        outcome.findings.extend(tamper.findings(nbformat.reads(executed, as_version=4)))
+        graded.findings.extend(tamper.findings(nbformat.reads(executed, as_version=4)))
     except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
         return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
     return NotebookResult(name, executed=executed)

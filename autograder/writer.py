@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbgrader import utils as nbutils
 from sqlalchemy.exc import SAWarning
 
 from .course import Course
-from .pipeline import exporter, record_stage
-from .worker import NotebookResult, Outcome
+from .pipeline import copy_other_files, exporter, record_stage
+from .worker import Graded, NotebookResult
 
 RECORDS = Path(".autograder") / "records"
 
@@ -65,56 +64,51 @@ class Writer:
         self.exporter = exporter(course.config, record_stage(course.config))
         self.coursedir = course.coursedir()
 
-    def record(self, outcome: Outcome, print_: str) -> None:
+    def record(self, graded: Graded, fingerprint: str) -> None:
         """Write one submission's grades, then its autograded folder, then its record (in that order)."""
-        submitted = self.course.folder("submitted") / outcome.student / self.assignment
-        partial = self.course.folder("autograded") / outcome.student / f"{self.assignment}.partial"
+        submitted = self.course.folder("submitted") / graded.student / self.assignment
+        partial = self.course.folder("autograded") / graded.student / f"{self.assignment}.partial"
         with self.course.gradebook() as gb, warnings.catch_warnings():
             # nbgrader's own upsert trips a harmless SQLAlchemy autoflush warning on every new submission.
             warnings.simplefilter("ignore", SAWarning)
-            gb.update_or_create_student(outcome.student)
+            gb.update_or_create_student(graded.student)
             timestamp = self.coursedir.get_existing_timestamp(str(submitted))
             extra = {"timestamp": timestamp} if timestamp else {}
-            gb.update_or_create_submission(self.assignment, outcome.student, **extra)
+            gb.update_or_create_submission(self.assignment, graded.student, **extra)
             if partial.exists():
                 _rmtree(partial)
             partial.mkdir(parents=True)
-            for result in outcome.notebooks:
+            for result in graded.notebooks:
                 if result.executed is not None:
-                    (partial / f"{result.name}.ipynb").write_text(self._save_grades(outcome, result), encoding="utf-8")
-                self._settle(gb, outcome, result)
+                    (partial / f"{result.name}.ipynb").write_text(self._save_grades(graded, result), encoding="utf-8")
+                self._settle(gb, graded, result)
         _copy_graded_files(self.course, self.assignment, submitted, partial)
-        _swap_in(partial, self.course.folder("autograded") / outcome.student / self.assignment)
-        _write_record(self.course, self.assignment, outcome, print_, self.zero_flagged)
+        _swap_in(partial, self.course.folder("autograded") / graded.student / self.assignment)
+        _write_record(self.course, self.assignment, graded, fingerprint, self.zero_flagged)
 
-    def _save_grades(self, outcome: Outcome, result: NotebookResult) -> str:
+    def _save_grades(self, graded: Graded, result: NotebookResult) -> str:
         """nbgrader's SaveAutoGrades, AssignLatePenalties, CheckCellMetadata on the executed notebook."""
-        resources = {"nbgrader": {"student": outcome.student, "assignment": self.assignment,
+        resources = {"nbgrader": {"student": graded.student, "assignment": self.assignment,
                                   "notebook": result.name, "db_url": self.course.db_url}}
         nb = nbformat.reads(result.executed, as_version=4)
         output, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return output
 
-    def _settle(self, gb: Any, outcome: Outcome, result: NotebookResult) -> None:
+    def _settle(self, gb: Any, graded: Graded, result: NotebookResult) -> None:
         """Zero what could not run (and mark it for a human where a human can help); flag findings."""
-        notebook = gb.find_submission_notebook(result.name, self.assignment, outcome.student)
-        if result.executed is None or (self.zero_flagged and outcome.findings):
+        notebook = gb.find_submission_notebook(result.name, self.assignment, graded.student)
+        if result.executed is None or (self.zero_flagged and graded.findings):
             for grade in notebook.grades:
                 grade.auto_score = 0
                 grade.needs_manual_grade = result.needs_manual_grade
-        notebook.flagged = bool(outcome.findings or result.problem)
+        notebook.flagged = bool(graded.findings or result.problem)
         gb.db.commit()
 
 
 def _copy_graded_files(course: Course, assignment: str, submitted: Path, dest: Path) -> None:
     """As nbgrader does: the student's other files, then the instructor's files over them; read-only."""
-    ignore = list(course.coursedir().ignore)
     for base in (submitted, course.folder("source") / assignment):
-        for filename in nbutils.find_all_files(str(base), ignore + ["*.ipynb"]):
-            target = dest / os.path.relpath(filename, base)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)
-            shutil.copy(filename, target)
+        copy_other_files(base, dest, course.config)
     for path in dest.rglob("*"):
         if path.is_file():
             path.chmod(0o444)
@@ -129,17 +123,17 @@ def _swap_in(partial: Path, final: Path) -> None:
         _rmtree(old)
 
 
-def _write_record(course: Course, assignment: str, outcome: Outcome, print_: str, zero_flagged: bool) -> None:
-    path = record_path(course, assignment, outcome.student)
+def _write_record(course: Course, assignment: str, graded: Graded, fingerprint: str, zero_flagged: bool) -> None:
+    path = record_path(course, assignment, graded.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
-        "student": outcome.student,
-        "fingerprint": print_,
+        "student": graded.student,
+        "fingerprint": fingerprint,
         "zero_flagged": zero_flagged,
-        "problems": outcome.problems,
-        "notes": outcome.notes,
-        "findings": [asdict(f) for f in outcome.findings],
-        "seconds": round(outcome.seconds, 3),
+        "problems": graded.problems,
+        "notes": graded.notes,
+        "findings": [asdict(f) for f in graded.findings],
+        "seconds": round(graded.seconds, 3),
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))

@@ -1,24 +1,27 @@
-"""How much faster `autograder grade` is than serial `nbgrader autograde`, and what the sandbox costs.
+"""How much faster `autograder grade` is than serial `nbgrader autograde`, and where a graded notebook's time goes.
 
     .venv/bin/python benchmarks/grading.py [--submissions 40] [--assignments 01_central_difference ...]
 
 Builds a scratch copy of course/ with N submissions spread over the assignments (each one the
 source notebook with a right or wrong variant from variants/ applied, so some cells fail), then in
-the same run:
+the same run, with the sandbox on (bubblewrap and the cgroup, where this machine has them):
 
-1. grades them with `autograder grade` (workers = cores) and, in a second copy, with
-   `nbgrader autograde`, interleaved per assignment, both as the command-line programs; prints
-   both times, the speed-up (goal: at least 1.8x on 2 cores) and whether the scores agree;
-2. runs one submission per assignment alone, five times each (median), through our sandboxed pipeline
-   and through plain nbclient, and prints the per-notebook overhead (goal: within 1.2x);
-3. runs the same submission through our pipeline with and without the sandbox (bubblewrap and the
-   cgroup; the same limits otherwise), alternating, and prints what the sandbox costs per notebook.
-   `--sandbox-only` measures just this.
+1. grades them with `autograder grade --workers 2` and, in a second copy, with `nbgrader autograde`,
+   interleaved per assignment, both as the command-line programs; prints both times, the speed-up
+   (goal: at least 1.8x on 2 cores), whether the scores agree, and `uptime` before and after;
+2. per notebook, one submission per assignment run alone (median of --repeats), with the course's
+   prepared kernel cache (font list and bytecode, see `autograder.kernel_cache`) and without it,
+   alternating: kernel start (scratch copy, sandbox, kernel ready, integrity baseline), the cells
+   that import, the other cells, the end (judge, kernel shutdown) and recording (the one writer);
+3. the same submission through our pipeline with and without the sandbox (bubblewrap and the
+   cgroup; the same limits otherwise), alternating: what the sandbox costs per notebook.
+   `--sandbox-only` measures just this; `--phases-only` just part 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import itertools
 import os
 import shutil
@@ -28,21 +31,25 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from autograder import grading
-from autograder.worker import execute_submission
 from autograder.course import Course, open_course
+from autograder.kernel_cache import KernelCache, prepare
+from autograder.limits import Limits
 from autograder.release import generate_release
-from autograder.sandbox import Isolation, Limits, prepare_font_cache
+from autograder.sandbox import Isolation, kernel_packages
 from autograder.variants import apply_variant, load_variants
+from autograder.worker import execute_submission
+from autograder.writer import Writer
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEFAULT_ASSIGNMENTS = ["01_central_difference", "02_chain_rule", "03_backprop"]
+PHASES = ("kernel start", "import cells", "other cells", "end", "recording")
 
 
 def build_course(root: Path, assignments: list[str], submissions: int) -> Course:
@@ -83,32 +90,68 @@ def scores(course: Course, assignments: list[str]) -> dict:
                 for s in gb.assignment_submissions(a) for nb in s.notebooks for g in nb.grades}
 
 
-def overhead(course: Course, assignment: str, repeats: int, isolation: Isolation) -> tuple[float, float]:
-    """Median seconds for one submission: our sandboxed worker pipeline vs nbclient alone."""
-    student = next(iter(course.submissions(assignment)))
-    folder = course.submissions(assignment)[student]
-    task = grading.build_task(course, assignment, student, folder, course.db_url, Limits(), isolation)
-    (name,) = task.notebooks
-    ours, plain = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        execute_submission(task)
-        ours.append(time.perf_counter() - start)
-        with tempfile.TemporaryDirectory() as tmp:
-            nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-            start = time.perf_counter()
-            NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                           resources={"metadata": {"path": tmp}}).execute()
-            plain.append(time.perf_counter() - start)
-    return statistics.median(ours), statistics.median(plain)
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def _moment(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _imports(source: str) -> bool:
+    """A setup cell: one with an import statement at its top level."""
+    try:
+        return any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.parse(source).body)
+    except SyntaxError:
+        return False
+
+
+def notebook_phases(course: Course, assignment: str, isolation: Isolation) -> dict[str, float]:
+    """Seconds of each phase of one submission's grading (its one notebook), from nbclient's cell timings."""
+    student, folder = next(iter(course.submissions(assignment).items()))
+    task = grading.build_task(course, assignment, student, folder, course.db_url,
+                              Limits().for_course(course.config), isolation)
+    start = time.time()  # wall clock: the kernel stamps its replies with it
+    graded = execute_submission(task)
+    end = time.time()
+    (result,) = graded.notebooks
+    if result.executed is None:
+        raise RuntimeError(f"{assignment}: {result.problem}")
+    spans = {True: 0.0, False: 0.0}
+    first, last = end, start
+    for cell in nbformat.reads(result.executed, as_version=4).cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type != "code" or "shell.execute_reply" not in timing:
+            continue
+        begin, done = _moment(timing["iopub.status.busy"]), _moment(timing["shell.execute_reply"])
+        spans[_imports(cell.source)] += done - begin
+        first, last = min(first, begin), max(last, done)
+    clock = time.perf_counter()
+    Writer(course, assignment, zero_flagged=False).record(graded, "benchmark")
+    recording = time.perf_counter() - clock
+    return dict(zip(PHASES, (first - start, spans[True], spans[False], end - last, recording)))
+
+
+def phases(course: Course, assignment: str, repeats: int, cached: Isolation, fonts_only: Isolation) -> None:
+    """Part 2: each phase's median, with the prepared kernel cache and with only a font list, alternating."""
+    setups = {"font list and bytecode": cached, "font list only (before)": fonts_only}
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in setups}
+    for repeat in range(repeats):
+        for label in sorted(setups, reverse=repeat % 2 == 1):  # each goes first in every other pair
+            runs[label].append(notebook_phases(course, assignment, setups[label]))
+    for label, measured in runs.items():
+        medians = {phase: statistics.median(run[phase] for run in measured) for phase in PHASES}
+        shown = ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in medians.items())
+        print(f"  {assignment}, {label}: {shown}; total {sum(medians.values()):.2f}")
 
 
 def sandbox_cost(course: Course, assignment: str, repeats: int, sandboxed: Isolation) -> tuple[float, float]:
     """Median seconds for one submission through our worker: in the sandbox, and with no sandbox at all."""
     student = next(iter(course.submissions(assignment)))
     bare = Isolation(bubblewrap=False, user_namespace=False, network=False, cgroup_missing="off for the baseline")
+    limits = Limits().for_course(course.config)
     tasks = {isolation: grading.build_task(course, assignment, student, course.submissions(assignment)[student],
-                                           course.db_url, Limits(), isolation) for isolation in (sandboxed, bare)}
+                                           course.db_url, limits, isolation) for isolation in (sandboxed, bare)}
     seconds: dict[Isolation, list[float]] = {isolation: [] for isolation in tasks}
     for _ in range(repeats):
         for isolation, task in tasks.items():  # alternating, so drifting machine load hits both alike
@@ -123,42 +166,48 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--assignments", nargs="+", default=DEFAULT_ASSIGNMENTS)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sandbox-only", action="store_true", help="measure only what the sandbox costs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sandbox-only", action="store_true", help="measure only what the sandbox costs (part 3)")
+    parser.add_argument("--phases-only", action="store_true", help="measure only where a notebook's time goes (part 2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         ours = build_course(Path(tmp) / "ours", args.assignments, args.submissions)
         isolation = Isolation.detect()
         print("\n".join(isolation.gaps(Limits())) or "sandbox: every piece available")
-        if isolation.bubblewrap:  # as `grade` does: one matplotlib font list for every kernel
-            isolation = replace(isolation, font_cache=prepare_font_cache(Path(tmp) / "matplotlib"))
-        if not args.sandbox_only:
-            compare_with_nbgrader(ours, Path(tmp), isolation, args)
-        for assignment in args.assignments:
-            boxed, bare = sandbox_cost(ours, assignment, args.repeats, isolation)
-            print(f"sandbox cost, {assignment}: {boxed:.2f} s sandboxed, {bare:.2f} s without, "
-                  f"+{boxed - bare:.2f} s per notebook ({boxed / bare:.2f}x)")
+        if not (args.sandbox_only or args.phases_only):
+            compare_with_nbgrader(ours, Path(tmp), args)
+        if isolation.bubblewrap:  # as `grade` does: the course's prepared kernel cache
+            isolation = replace(isolation, kernel_cache=prepare(ours.root, kernel_packages(ours.config)))
+        if not args.sandbox_only and isolation.kernel_cache:
+            fonts = Path(tmp) / "fonts-only"  # what kernels had before the bytecode cache: a font list alone
+            shutil.copytree(isolation.kernel_cache.fonts, KernelCache(fonts).fonts)
+            fonts_only = replace(isolation, kernel_cache=KernelCache(fonts))
+            print(f"where a notebook's time goes, in seconds (median of {args.repeats}); {uptime()}")
+            for assignment in args.assignments:
+                phases(ours, assignment, args.repeats, isolation, fonts_only)
+        if not args.phases_only:
+            for assignment in args.assignments:
+                boxed, bare = sandbox_cost(ours, assignment, args.repeats, isolation)
+                print(f"sandbox cost, {assignment}: {boxed:.2f} s sandboxed, {bare:.2f} s without, "
+                      f"+{boxed - bare:.2f} s per notebook ({boxed / bare:.2f}x)")
+        print(f"after: {uptime()}")
 
 
-def compare_with_nbgrader(ours: Course, tmp: Path, isolation: Isolation, args: argparse.Namespace) -> None:
-    """Parts 1 and 2 of the module docstring: against `nbgrader autograde`, then against nbclient alone."""
+def compare_with_nbgrader(ours: Course, tmp: Path, args: argparse.Namespace) -> None:
+    """Part 1 of the module docstring: `autograder grade --workers N` against serial `nbgrader autograde`."""
     theirs = open_course(shutil.copytree(ours.root, tmp / "nbgrader"))
-    print(f"{args.submissions} submissions of {', '.join(args.assignments)} on {os.cpu_count()} cores; "
-          f"load average before: {os.getloadavg()[0]:.1f}")
-
+    print(f"{args.submissions} submissions of {', '.join(args.assignments)} on {os.cpu_count()} cores, "
+          f"--workers {args.workers}; before: {uptime()}")
     t_ours = t_nbgrader = 0.0
     for assignment in args.assignments:  # interleaved, so drifting machine load hits both alike
-        t_ours += timed([str(BIN / "autograder"), "--course", str(ours.root), "grade", assignment], REPO)
+        t_ours += timed([str(BIN / "autograder"), "--course", str(ours.root), "grade", assignment,
+                         "--workers", str(args.workers)], REPO)
         t_nbgrader += timed([str(BIN / "nbgrader"), "autograde", assignment, "--force"], theirs.root)
     agree = scores(ours, args.assignments) == scores(theirs, args.assignments)
     print(f"autograder grade:    {t_ours:7.1f} s")
     print(f"nbgrader autograde:  {t_nbgrader:7.1f} s")
     print(f"speed-up:            {t_nbgrader / t_ours:7.2f}x  (goal >= 1.8x on 2 cores); "
-          f"scores {'agree' if agree else 'DIFFER'}; load average after: {os.getloadavg()[0]:.1f}")
-
-    for assignment in args.assignments:
-        mine, plain = overhead(ours, assignment, args.repeats, isolation)
-        print(f"one notebook, {assignment}: sandboxed pipeline {mine:.2f} s, nbclient alone {plain:.2f} s, "
-              f"overhead {mine / plain:.2f}x  (goal <= 1.2x)")
+          f"scores {'agree' if agree else 'DIFFER'}; after: {uptime()}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from sqlalchemy.exc import SAWarning
 
 from autograder.course import open_course
-from autograder.outputs import cell_errors
+from autograder.grades import cell_errors
 from autograder.release import generate_release
 from autograder.variants import Variant, apply_variant, load_variants
 

@@ -8,6 +8,7 @@ outside the scratch copies may change: the course's folders are hashed before an
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import time
@@ -20,6 +21,7 @@ import autograder_fixture as fx
 from autograder import bubblewrap, cgroup
 from autograder.course import open_course
 from autograder.grading import Summary, grade
+from autograder.kernel_cache import FOLDER as KERNEL_CACHE, KernelCache
 from autograder.sandbox import Isolation, Limits
 
 pytestmark = pytest.mark.slow
@@ -55,6 +57,14 @@ PROCESSES = ("import subprocess\nescaped = False\ntry:\n"
              "except OSError:\n    pass\n" + ESCAPED_SQUARE)
 FILE_SIZE = ("try:\n    with open('big.bin', 'wb') as f:\n        f.write(b'x' * 2 * 1024**2)\n    escaped = True\n"
              "except OSError:\n    escaped = False\n" + ESCAPED_SQUARE)
+
+# A kernel given no cache proves nothing here: it counts as an escape, so the test fails.
+CACHE_WRITER = ("import os, sys\nfrom pathlib import Path\nescaped = sys.pycache_prefix is None\n"
+                "cached = [Path(sys.pycache_prefix, 'planted.cpython-311.pyc')] if sys.pycache_prefix else []\n"
+                "cached += [*Path(sys.pycache_prefix or '/nonexistent').rglob('hidden_tests*.pyc')]\n"
+                "cached += [*Path(os.environ['MPLCONFIGDIR']).glob('fontlist*.json')]\n"
+                "for target in cached:\n    try:\n        target.write_bytes(b'owned')\n        escaped = True\n"
+                "    except OSError:\n        pass\n" + ESCAPED_SQUARE)
 
 
 def network(port: int) -> str:
@@ -100,7 +110,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, listener: socket.socket):
                str(root / "submitted" / "honest" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb")]
     attacks = {"daemon": daemon(targets), "tmp_a_writer": TMP_WRITER, "tmp_b_reader": TMP_READER,
                "memory": MEMORY, "processes": PROCESSES, "file_size": FILE_SIZE,
-               "network": network(listener.getsockname()[1])}
+               "network": network(listener.getsockname()[1]), "cache_writer": CACHE_WRITER}
     fx.submit(root, "honest", fx.answered(root))
     for student, square in attacks.items():
         fx.submit(root, student, fx.answered(root, square=square))
@@ -117,11 +127,11 @@ def grades(root: Path, student: str) -> dict[str, float]:
 
 def test_the_whole_batch_is_graded_and_the_honest_submission_in_full(batch) -> None:
     root, summary, _ = batch
-    assert len(summary.graded) == 8 and not summary.not_graded, summary.text()
+    assert len(summary.graded) == 9 and not summary.not_graded, summary.text()
     assert grades(root, "honest") == FULL_MARKS
 
 
-@pytest.mark.parametrize("student", ["daemon", "tmp_b_reader", "network", "file_size"])
+@pytest.mark.parametrize("student", ["daemon", "tmp_b_reader", "network", "file_size", "cache_writer"])
 def test_escape_fails_and_the_rest_is_graded(batch, student: str) -> None:
     root, summary, _ = batch
     assert grades(root, student) == SANDBOX_HELD, summary.text()
@@ -138,6 +148,15 @@ def test_nothing_outside_the_scratch_copies_changed(batch) -> None:
     root, _, before = batch
     assert digest(root) == before
     assert not Path("/tmp", MARKER).exists()
+
+
+def test_the_kernel_cache_was_given_to_kernels_read_only(batch) -> None:
+    root, _, _ = batch
+    cache = KernelCache(root / KERNEL_CACHE)
+    compiled = list(cache.bytecode.rglob("hidden_tests*.pyc"))
+    assert compiled and all(path.read_bytes() != b"owned" for path in compiled)
+    assert not list(cache.bytecode.rglob("planted*"))
+    assert [json.loads(path.read_text()) for path in cache.fonts.glob("fontlist*.json")]
 
 
 def test_no_process_outlives_its_kernel_and_the_gradebook_stays_as_recorded(batch) -> None:
