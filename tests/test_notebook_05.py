@@ -14,7 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.checks import OPERATIONS, check_backward_against, check_tensor_grad_check_against
+from autograder.checks.notebook_05 import OPERATIONS, check_backward_against, check_tensor_grad_check_against
 from backprop_lab.cases import leaving_inputs_unchanged
 from backprop_lab.checks import NoVerdict
 from backprop_lab.checks.tensors import BACKWARDS

@@ -36,18 +36,6 @@ from backprop_lab.training_cases import RATE, START, STEPS
 from .replay import BadRecord, entries, outcome_of
 
 
-def _axes(a: np.ndarray, axis: Any) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(a.ndim))
-    return tuple(sorted(ax % a.ndim for ax in ((axis,) if isinstance(axis, int) else axis)))
-
-
-def _sum_backward(grad: Any, a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    from solutions.array_boxes import Sum
-
-    return Sum(np.asarray(a), _axes(np.asarray(a), axis), keepdims).backward(np.asarray(grad))
-
-
 # --- The reference and random inputs per operation -----------------------------------------------
 
 def _box_backward(box_name: str, *inputs: np.ndarray, grad: np.ndarray, **constants: Any) -> Any:
@@ -84,7 +72,8 @@ OPERATIONS: Mapping[str, Operation] = {
     "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad)),
     "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad)),
     "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad)),
-    "sum": Operation(_sum_backward),
+    "sum": Operation(lambda grad, a, axis=None, keepdims=False: _box_backward(
+        "Sum", np.asarray(a), grad=np.asarray(grad), axis=axis, keepdims=keepdims)),
 }
 
 
