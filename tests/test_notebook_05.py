@@ -17,7 +17,7 @@ import pytest
 from autograder.checks.notebook_05 import REFERENCE_BACKWARDS, check_backward_against, check_tensor_grad_check_against
 from backprop_lab.cases import leaving_inputs_unchanged
 from backprop_lab.checks import NoVerdict
-from backprop_lab.checks.tensors import BACKWARDS
+from backprop_lab.checks.notebook_05 import BACKWARDS
 from backprop_lab.recording import ChangedItsInput
 from course_grading import nbgrader_meta, source_notebook
 import solutions

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 from backprop_lab.cases import box_cases, random_chains
 from backprop_lab.checks.compare import CheckFailed, Outcome, failure_message, is_close, run_quietly
-from backprop_lab.checks.boxes import (
+from backprop_lab.checks.notebook_02 import (
     BOX_ATOL,
     BOX_RTOL,
     check_box,

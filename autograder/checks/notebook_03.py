@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from backprop_lab.cases import h_points, local_derivative_calls
-from backprop_lab.checks.boxes import (
+from backprop_lab.checks.notebook_03 import (
     check_h_forward, check_local_derivatives, check_rejects_unknown_op, judge_h_backward,
 )
 from backprop_lab.checks.compare import CheckFailed, run_quietly

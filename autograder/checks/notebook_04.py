@@ -35,7 +35,7 @@ from backprop_lab.graph_cases import (
 from backprop_lab.checks.compare import (
     Outcome, as_numbers, diagnose, failure_message, format_answer, is_close, run_quietly,
 )
-from backprop_lab.checks.graphs import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
+from backprop_lab.checks.notebook_04 import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
 from .replay import BadRecord, entries, outcome_of
 
 RECURSION_LIMIT_RAISED = (

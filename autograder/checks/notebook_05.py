@@ -16,8 +16,8 @@ import numpy as np
 
 from backprop_lab.cases import backward_calls
 from backprop_lab.checks.compare import CheckFailed, check_value
-from backprop_lab.checks.graphs import error_message
-from backprop_lab.checks.tensors import (
+from backprop_lab.checks.notebook_04 import error_message
+from backprop_lab.checks.notebook_05 import (
     CORRECT_BELOW,
     TRAINING_MISTAKES,
     check_backward,
