@@ -1,73 +1,95 @@
-"""Each hidden test as the judge runs it: the check of autograder.checks, the reference from `solutions`.
+"""The registry of hidden tests: for each check a test cell records, how the grader judges it against `solutions`.
 
-REPLAYED holds the tests that are calls of one learner function: each runs its `*_against` check on a
-replay of the recorded calls. RECORDED holds the others, which read their records directly.
+A hidden test cell calls `backprop_lab.hidden_tests.record(check, answer, **options)`; the kernel side
+draws its cases (`backprop_lab.cases.CALLS` for calls of one function, `RECORDERS` for the rest) and
+the entry of CHECKS under the same name judges the record: its `run` names the reference answer in
+`solutions`, the mistake models that are other answers, and the check of `autograder.checks.notebook_NN`
+that compares and writes the message. Adding a hidden test is one entry here (and its cases there).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import solutions
 
-from backprop_lab.cases import h_points, random_chains
+from backprop_lab.cases import CALLS
 
-from . import checks
-from .checks.replay import BadRecord, entries, outcome_of, replayed_box
+from .checks import notebook_01, notebook_02, notebook_03, notebook_04, notebook_05, notebook_06, notebook_07
+from .checks.replay import Replay, replayed_box
 
-REPLAYED: dict[str, Callable[..., None]] = {
-    "difference": lambda learner, seed, rule: checks.check_difference_against(
-        learner, getattr(solutions, f"{rule}_difference"), rule=rule, seed=seed),
-    "relative_error": lambda learner, seed: checks.check_relative_error_against(
-        learner, solutions.relative_error, seed=seed),
-    "order_of_accuracy": lambda learner, seed: checks.check_order_of_accuracy_against(
-        learner, solutions.order_of_accuracy, seed=seed),
-    "box": lambda learner, seed, reference: checks.check_box_against(
-        replayed_box(learner), getattr(solutions.boxes, reference), seed=seed),
-    "chain_forward": lambda learner, seed: checks.check_chain_forward_against(learner, seed=seed),
-    "local_derivatives": lambda learner, seed: checks.check_local_derivatives_against(
-        learner, solutions.boxes, seed=seed),
-    "h_forward": lambda learner, seed: checks.check_h_forward_against(learner, solutions, seed=seed),
-    "backward": lambda learner, seed, op: checks.check_backward_against(learner, op, seed),
-    "dual": lambda learner, seed: checks.check_dual_against(learner, solutions.Dual, seed=seed),
-    "jvp": lambda learner, seed: checks.check_jvp_against(learner, solutions.forward, seed=seed),
-    "passes_for_jacobian": lambda learner, seed: checks.check_passes_against(learner, solutions.forward, seed=seed),
+
+@dataclass(frozen=True)
+class HiddenCheck:
+    """One hidden test: `run(answer, **the cell's options)` raises AssertionError naming the mistake.
+
+    `answer` is a replay of the recorded calls, standing in for the learner's function, when the test is
+    calls of one function (`replayed`); otherwise it is the recorded results, which `run` reads itself.
+    """
+
+    run: Callable[..., None]
+    replayed: bool = True
+
+
+def _recorded(run: Callable[..., None]) -> HiddenCheck:
+    return HiddenCheck(run, replayed=False)
+
+
+BOX_LOOKALIKES: dict[str, dict[str, Callable[..., object]]] = {
+    "Add": {"product": lambda x, y, d: (y * d, x * d)},
+    "Mul": {"sum": lambda x, y, d: (d, d)},
+    "BoxG": {"f instead of g": lambda x, d: math.cos(x) * d},
 }
-"""check name -> run(replay of the learner's function, **the cell's options)."""
-
-def _h_backward(results: object, seed: int) -> None:
-    """Each point's recorded result and the box backwards that ran, against the reference engine's gradient."""
-    points = h_points(seed)
-    for (x, y), entry in zip(points, entries(results, len(points))):
-        expected = checks.reference_h(solutions, x, y)[1]
-        checks.judge_h_backward(outcome_of(entry.get("result")), _ran(entry), x, y, expected)
+"""The box test's mistake models that are another graded box's answer, by the answer the cell names."""
 
 
-def _ran(entry: object) -> list:
-    """The recorded list of the boxes whose backward ran, in an entry of h_backward or chain_backward."""
-    ran = entry.get("ran") if isinstance(entry, dict) else None
-    if not isinstance(ran, list):
-        raise BadRecord("no list of the boxes that ran")
-    return ran
+def _box(learner: Replay, seed: int, reference: str) -> None:
+    notebook_02.check_box_against(replayed_box(learner), getattr(solutions.boxes, reference), seed=seed,
+                                  lookalikes=BOX_LOOKALIKES.get(learner.__name__))
 
 
-def _chain_backward(results: object, seed: int) -> None:
-    """Each chain's recorded result and the places whose backward ran, against the chain run through the boxes."""
-    chains = random_chains(seed)
-    for (chain, x, d_out), entry in zip(chains, entries(results, len(chains))):
-        checks.judge_chain_backward(outcome_of(entry.get("result")), _ran(entry), chain, x, d_out)
-
-
-RECORDED: dict[str, Callable[..., None]] = {
-    "h_backward": _h_backward,
-    "topological_sort": lambda results, seed: checks.judge_topological_sort(results, solutions.Scalar, seed),
-    "backpropagate": lambda results, seed: checks.judge_backpropagate(results, solutions.Scalar, seed),
-    "tensor_grad_check": lambda results, seed: checks.judge_tensor_grad_check(results, seed),
-    "train_step": lambda results: checks.judge_train_step(results),
-    "linear_layer": lambda results, seed: checks.judge_linear(results, seed),
-    "softmax_cross_entropy": lambda results, seed: checks.judge_cross_entropy(results, seed),
-    "sgd_step": lambda results, seed: checks.judge_sgd_step(results, seed),
-    "train": lambda results, seed: checks.judge_train(results, seed),
-    "chain_backward": _chain_backward,
+CHECKS: dict[str, HiddenCheck] = {
+    "difference": HiddenCheck(lambda learner, seed, rule: notebook_01.check_difference_against(
+        learner, getattr(solutions, f"{rule}_difference"), rule=rule, seed=seed)),
+    "relative_error": HiddenCheck(lambda learner, seed: notebook_01.check_relative_error_against(
+        learner, solutions.relative_error, seed=seed)),
+    "order_of_accuracy": HiddenCheck(lambda learner, seed: notebook_01.check_order_of_accuracy_against(
+        learner, solutions.order_of_accuracy, seed=seed)),
+    "box": HiddenCheck(_box),
+    "chain_forward": HiddenCheck(lambda learner, seed: notebook_02.check_chain_forward_against(learner, seed=seed)),
+    "local_derivatives": HiddenCheck(lambda learner, seed: notebook_03.check_local_derivatives_against(
+        learner, solutions.boxes, seed=seed)),
+    "h_forward": HiddenCheck(lambda learner, seed: notebook_03.check_h_forward_against(learner, solutions, seed=seed)),
+    "backward": HiddenCheck(lambda learner, seed, op: notebook_05.check_backward_against(learner, op, seed)),
+    "dual": HiddenCheck(lambda learner, seed: notebook_06.check_dual_against(learner, solutions.Dual, seed=seed)),
+    "jvp": HiddenCheck(lambda learner, seed: notebook_06.check_jvp_against(learner, solutions.forward, seed=seed)),
+    "passes_for_jacobian": HiddenCheck(lambda learner, seed: notebook_06.check_passes_against(
+        learner, solutions.forward, seed=seed)),
+    "h_backward": _recorded(lambda results, seed: notebook_03.judge_h_backward_against(results, solutions, seed)),
+    "topological_sort": _recorded(lambda results, seed: notebook_04.judge_topological_sort(
+        results, solutions.Scalar, seed)),
+    "backpropagate": _recorded(lambda results, seed: notebook_04.judge_backpropagate(results, solutions.Scalar, seed)),
+    "tensor_grad_check": _recorded(notebook_05.judge_tensor_grad_check),
+    "train_step": _recorded(notebook_05.judge_train_step),
+    "linear_layer": _recorded(notebook_07.judge_linear),
+    "softmax_cross_entropy": _recorded(notebook_07.judge_cross_entropy),
+    "sgd_step": _recorded(notebook_07.judge_sgd_step),
+    "train": _recorded(notebook_07.judge_train),
+    "chain_backward": _recorded(notebook_02.judge_chain_backward),
 }
-"""check name -> judge(test, recorded results), for tests that are not calls of one function."""
+"""check name (the first argument of the cell's record call) -> how the grader judges it."""
+
+
+def judge(check: str, answer: str, record: dict, options: dict) -> None:
+    """Judge one hidden test's record; AssertionError names the mistake, BadRecord an unreadable record.
+
+    `answer` is the answer's name in the trusted cell source, `options` the cell's keyword options.
+    """
+    entry = CHECKS[check]
+    if entry.replayed:
+        learner = Replay(answer, CALLS[check](**options), record.get("results"), record.get("defaults"))
+        entry.run(learner, **options)
+    else:
+        entry.run(record.get("results"), **options)

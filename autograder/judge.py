@@ -10,19 +10,17 @@ with `solutions` through the usual checks, and leaves either no error (a pass) o
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
-from backprop_lab.cases import CALLS
 from backprop_lab.hidden_tests import AwaitingJudge
 from backprop_lab.recording import MIME_TYPE
 
 from . import hidden_checks
-from .checks.replay import BadRecord, Replay
+from .checks.replay import BadRecord
 
 RECORD_CALL = "record"
 AWAITING = AwaitingJudge.__name__
@@ -70,38 +68,15 @@ def verdict(test: HiddenTest, records: list[dict]) -> str | None:
     record = records[0]
     if not isinstance(record, dict) or record.get("check") != test.check or record.get("options") != test.options:
         return "The results recorded here belong to another test than this cell's; it cannot be judged."
-    try:
-        judge = JUDGES[test.check]
-    except KeyError:
+    if test.check not in hidden_checks.CHECKS:
         return f"The grader knows no hidden test called {test.check!r}."
     try:
-        judge(test, record)
+        hidden_checks.judge(test.check, test.answer, record, test.options)
     except AssertionError as failure:
         return str(failure)
     except BadRecord as error:
         return f"The results recorded by this test are unreadable ({error}); it cannot be judged."
     return None
-
-
-def _replayed(run: Callable[..., None]) -> Callable[[HiddenTest, dict], None]:
-    """A judge for a test that is a list of calls: the check `run`, on a replay of the recorded calls."""
-
-    def judge(test: HiddenTest, record: dict) -> None:
-        calls = CALLS[test.check](**test.options)
-        run(Replay(test.answer, calls, record.get("results"), record.get("defaults")), **test.options)
-
-    return judge
-
-
-def _read(judge: Callable[..., None]) -> Callable[[HiddenTest, dict], None]:
-    """A judge for a test with its own kind of record: `judge(results, **the cell's options)`."""
-    return lambda test, record: judge(record.get("results"), **test.options)
-
-
-JUDGES: dict[str, Callable[[HiddenTest, dict], None]] = {
-    **{check: _replayed(run) for check, run in hidden_checks.REPLAYED.items()},
-    **{check: _read(judge) for check, judge in hidden_checks.RECORDED.items()},
-}
 
 
 class Judge(NbGraderPreprocessor):

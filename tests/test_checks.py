@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.checks import (
+from autograder.checks.notebook_01 import (
     CENTRAL_DIFFERENCE_MISTAKES,
     FORWARD_DIFFERENCE_MISTAKES,
     ORDER_OF_ACCURACY_MISTAKES,

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.checks import check_box_against, reference_h
+from autograder.checks.notebook_02 import check_box_against
+from autograder.checks.notebook_03 import reference_h
 from backprop_lab.cases import h_points
 from backprop_lab.checks import check_h_backward
 from solutions import boxes

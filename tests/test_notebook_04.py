@@ -11,9 +11,9 @@ import sys
 from hypothesis import assume, given, settings, strategies as st
 import pytest
 
-from autograder.checks import BACKPROPAGATE_MISTAKES, check_backpropagate_against, judge_topological_sort
+from autograder.checks.notebook_04 import BACKPROPAGATE_MISTAKES, check_backpropagate_against, judge_topological_sort
 from backprop_lab.checks import check_topological_order
-from backprop_lab.checks.graphs import reachable
+from backprop_lab.checks.notebook_04 import reachable
 from backprop_lab.graph_cases import PlainNode, chain, diamond_stack, order_record, record_topological_sort
 from course_grading import nbgrader_meta, source_notebook
 import nbformat

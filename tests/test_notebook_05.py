@@ -14,10 +14,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.checks import OPERATIONS, check_backward_against, check_tensor_grad_check_against
+from autograder.checks.notebook_05 import REFERENCE_BACKWARDS, check_backward_against, check_tensor_grad_check_against
 from backprop_lab.cases import leaving_inputs_unchanged
 from backprop_lab.checks import NoVerdict
-from backprop_lab.checks.tensors import BACKWARDS
+from backprop_lab.checks.notebook_05 import BACKWARDS
 from backprop_lab.recording import ChangedItsInput
 from course_grading import nbgrader_meta, source_notebook
 import solutions
@@ -76,7 +76,7 @@ def test_notebook_engine_runs_on_another_array_library() -> None:
 
 def mistaken(op: str, mistake: str):
     """A learner's backward that makes `mistake` wherever it shows, and is right elsewhere."""
-    reference = OPERATIONS[op].reference
+    reference = REFERENCE_BACKWARDS[op]
 
     def backward(*args):
         expected = reference(*args)

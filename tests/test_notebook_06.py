@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.checks import check_dual_against, check_jvp_against, check_passes_against
+from autograder.checks.notebook_06 import check_dual_against, check_jvp_against, check_passes_against
 from backprop_lab.checks import (
     DUAL_MISTAKES,
     as_dual_operation,

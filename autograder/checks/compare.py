@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from backprop_lab.cases import seeded_rng  # noqa: F401 (hidden-test helpers draw inputs from it)
 from backprop_lab.checks.compare import Mistakes, check_call
 
 

@@ -145,3 +145,11 @@ def entries(results: object, count: int) -> list:
     if not isinstance(results, list) or len(results) != count:
         raise BadRecord(f"{len(results) if isinstance(results, list) else 'no list of'} results for {count} test inputs")
     return results
+
+
+def boxes_that_ran(entry: object) -> list:
+    """The recorded list of the boxes whose backward ran, in an entry of h_backward or chain_backward."""
+    ran = entry.get("ran") if isinstance(entry, dict) else None
+    if not isinstance(ran, list):
+        raise BadRecord("no list of the boxes that ran")
+    return ran

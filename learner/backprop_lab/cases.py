@@ -117,17 +117,30 @@ def order_of_accuracy_data(seed: int) -> list[tuple[list[float] | np.ndarray, li
 
 # --- Notebooks 02 and 03: boxes, chains, the table of derivatives, h(x, y) -------------------------
 
-BOX_ARITY = {"Square": 1, "Sine": 1, "Log": 1, "Exp": 1, "Add": 2, "Mul": 2, "Div": 2}
+def _anywhere(arity: int) -> Callable[[np.random.Generator], np.ndarray]:
+    return lambda rng: rng.uniform(-3.0, 3.0, arity)
+
+
+def _positive(rng: np.random.Generator) -> np.ndarray:
+    return abs(rng.uniform(-3.0, 3.0, 1)) + 0.2
+
+
+def _divisor_away_from_zero(rng: np.random.Generator) -> np.ndarray:
+    values = rng.uniform(-3.0, 3.0, 2)
+    values[1] = math.copysign(abs(values[1]) + 0.5, values[1])
+    return values
+
+
+BOX_DOMAINS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
+    "Square": _anywhere(1), "Sine": _anywhere(1), "Log": _positive, "Exp": _anywhere(1),
+    "Add": _anywhere(2), "Mul": _anywhere(2), "Div": _divisor_away_from_zero,
+}
+"""Random inputs inside each reference box's domain, by the reference the box's test cell names."""
 
 
 def box_inputs(name: str, rng: np.random.Generator) -> tuple[float, ...]:
     """Random inputs inside the domain of the box `name`, rounded so that messages stay readable."""
-    values = rng.uniform(-3.0, 3.0, BOX_ARITY[name])
-    if name == "Log":
-        values = abs(values) + 0.2
-    if name == "Div":
-        values[1] = math.copysign(abs(values[1]) + 0.5, values[1])
-    return tuple(round(float(v), 3) for v in values)
+    return tuple(round(float(v), 3) for v in BOX_DOMAINS[name](rng))
 
 
 def box_cases(name: str, seed: int, count: int = 6) -> list[tuple[tuple[float, ...], float]]:

@@ -1,8 +1,8 @@
 """What visible test cells call: compare a learner's answer with the one written in the cell, and name the likely mistake.
 
-`compare` holds the generic machinery; each notebook's checks live in a module named for its topic
-(`derivatives` for 01). Nothing here knows a reference answer: hidden tests, which do, live in the
-instructor's `autograder.checks` and build on these.
+`compare` holds the generic machinery; each notebook's checks live in a module named for it
+(`notebook_01` ... `notebook_07`, as the tests are; the boxes of 03 with 02's). Nothing here knows a
+reference answer: hidden tests, which do, live in the instructor's `autograder.checks` and build on these.
 """
 
 from .compare import (
@@ -20,18 +20,10 @@ from .compare import (
     is_close,
     run_quietly,
 )
-from .derivatives import check_difference, check_order_of_accuracy, check_relative_error
-from .boxes import (
-    LOOKALIKES,
-    check_box,
-    check_chain_backward,
-    check_chain_forward,
-    check_h_backward,
-    check_h_forward,
-    check_local_derivatives,
-    check_rejects_unknown_op,
-)
-from .forward import (
+from .notebook_01 import check_difference, check_order_of_accuracy, check_relative_error
+from .notebook_02 import LOOKALIKES, check_box, check_chain_backward, check_chain_forward
+from .notebook_03 import check_h_backward, check_h_forward, check_local_derivatives, check_rejects_unknown_op
+from .notebook_06 import (
     DUAL_MISTAKES,
     PASSES_MISTAKES,
     as_dual_operation,
@@ -41,9 +33,9 @@ from .forward import (
     check_passes,
     check_rejects_unknown_method,
 )
-from .graphs import GRADIENT_MISTAKES, call_or_fail, check_gradient, check_sort, check_topological_order
-from .network import NETWORK_MISTAKES, check_array, check_stays_a_leaf
-from .tensors import TRAINING_MISTAKES, check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
+from .notebook_04 import GRADIENT_MISTAKES, call_or_fail, check_gradient, check_sort, check_topological_order
+from .notebook_07 import NETWORK_MISTAKES, check_array, check_stays_a_leaf
+from .notebook_05 import TRAINING_MISTAKES, check_backward, check_grad_check, check_grad_check_verdict, check_inputs_unchanged
 
 __all__ = [
     "CheckFailed",

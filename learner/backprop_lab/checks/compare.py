@@ -123,15 +123,19 @@ def diagnose(
     models: Mapping[str, Outcome],
     rtol: float = 1e-7,
     atol: float = 0.0,
+    same: Callable[[Outcome, Outcome], bool] | None = None,
 ) -> list[str]:
-    """The mistakes whose outcome matches the learner's, among those that differ from the right answer here."""
+    """The mistakes whose outcome matches the learner's, among those that differ from the right answer here.
+
+    `same(outcome, model)` says when two outcomes agree; by default numbers within rtol and atol, or the
+    same kind of error, or both a breakdown (a division by zero, a nan).
+    """
+    same = same or (lambda a, b: _same_outcome(a, b, rtol, atol))
     right = Outcome(value=expected)
     return [
         name
         for name, model in models.items()
-        if not isinstance(model.error, NoVerdict)
-        and not _same_outcome(model, right, rtol, atol)
-        and _same_outcome(got, model, rtol, atol)
+        if not isinstance(model.error, NoVerdict) and not same(model, right) and same(got, model)
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .compare import CheckFailed, Outcome, failure_message
-from .tensors import _show as show_array  # one way of writing arrays in messages, shared with 05
+from .notebook_05 import _show as show_array  # one way of writing arrays in messages, shared with 05
 
 NETWORK_MISTAKES = {
     "no_max_shift": "softmax without the max shift (overflow): exp of a large logit is inf, and inf / inf is nan; "

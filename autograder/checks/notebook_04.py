@@ -32,8 +32,10 @@ from backprop_lab.graph_cases import (
     zero_grad_recipe,
 )
 
-from backprop_lab.checks.compare import Outcome, as_numbers, failure_message, format_answer, is_close, run_quietly
-from backprop_lab.checks.graphs import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
+from backprop_lab.checks.compare import (
+    Outcome, as_numbers, diagnose, failure_message, format_answer, is_close, run_quietly,
+)
+from backprop_lab.checks.notebook_04 import GRADIENT_MISTAKES, check_topological_order, error_message, node_label
 from .replay import BadRecord, entries, outcome_of
 
 RECURSION_LIMIT_RAISED = (
@@ -194,9 +196,7 @@ def _compare_gradients(got: Outcome, recipe: Recipe, reference: NodeClass, d_out
     if got.error is not None:
         raise AssertionError(error_message(what, got.error)) from got.error
     models = {name: _run(model, recipe, reference, d_out, calls) for name, model in BACKPROPAGATE_MISTAKES.items()}
-    likely = [name for name, model in models.items()
-              if model.error is None and not is_close(model.value, expected, 1e-9, 1e-12)
-              and is_close(got.value, model.value, 1e-7, 1e-12)]
+    likely = diagnose(got, expected, models, 1e-7, 1e-12)
     found = as_numbers(got.value)
     if found is None or len(found) != len(expected):
         raise AssertionError(failure_message(f"{what}: the gradients of the graph's nodes", expected, got))

@@ -16,8 +16,8 @@ import numpy as np
 
 from backprop_lab.cases import backward_calls
 from backprop_lab.checks.compare import CheckFailed, check_value
-from backprop_lab.checks.graphs import error_message
-from backprop_lab.checks.tensors import (
+from backprop_lab.checks.notebook_04 import error_message
+from backprop_lab.checks.notebook_05 import (
     CORRECT_BELOW,
     TRAINING_MISTAKES,
     check_backward,
@@ -36,19 +36,7 @@ from backprop_lab.training_cases import RATE, START, STEPS
 from .replay import BadRecord, entries, outcome_of
 
 
-def _axes(a: np.ndarray, axis: Any) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(a.ndim))
-    return tuple(sorted(ax % a.ndim for ax in ((axis,) if isinstance(axis, int) else axis)))
-
-
-def _sum_backward(grad: Any, a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    from solutions.array_boxes import Sum
-
-    return Sum(np.asarray(a), _axes(np.asarray(a), axis), keepdims).backward(np.asarray(grad))
-
-
-# --- The reference and random inputs per operation -----------------------------------------------
+# --- The reference backward per operation ---------------------------------------------------------
 
 def _box_backward(box_name: str, *inputs: np.ndarray, grad: np.ndarray, **constants: Any) -> Any:
     """The reference: solutions.array_boxes' box for the op, forward then backward(grad)."""
@@ -65,40 +53,30 @@ def _reference_unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return unbroadcast(grad, shape)
 
 
-@dataclass(frozen=True)
-class Operation:
-    """How to check one backward in hidden tests: its reference and its random test inputs."""
-
-    reference: Callable[..., Any]
+def _unary(box: str) -> Callable[..., Any]:
+    return lambda grad, a, out: _box_backward(box, a, grad=grad)
 
 
-def _unary(box: str) -> Operation:
-    return Operation(lambda grad, a, out: _box_backward(box, a, grad=grad))
-
-
-OPERATIONS: Mapping[str, Operation] = {
+REFERENCE_BACKWARDS: Mapping[str, Callable[..., Any]] = {
     "exp": _unary("Exp"),
     "log": _unary("Log"),
     "relu": _unary("Relu"),
-    "unbroadcast": Operation(_reference_unbroadcast),
-    "add": Operation(lambda grad, a, b: _box_backward("Add", a, b, grad=grad)),
-    "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad)),
-    "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad)),
-    "sum": Operation(_sum_backward),
+    "unbroadcast": _reference_unbroadcast,
+    "add": lambda grad, a, b: _box_backward("Add", a, b, grad=grad),
+    "mul": lambda grad, a, b: _box_backward("Mul", a, b, grad=grad),
+    "matmul": lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad),
+    "sum": lambda grad, a, axis=None, keepdims=False: _box_backward(
+        "Sum", np.asarray(a), grad=np.asarray(grad), axis=axis, keepdims=keepdims),
 }
-
-
-def _operation(op: str) -> Operation:
-    if op not in OPERATIONS:
-        raise ValueError(f"no checks for operation {op!r}; known: {sorted(OPERATIONS)}")
-    return OPERATIONS[op]
+"""op (as the test cell names it) -> the reference backward, called with the arguments the learner's is."""
 
 
 def check_backward_against(learner: Callable[..., Any], op: str, seed: int) -> None:
     """Compare the learner's backward for `op` with the reference on seeded random inputs."""
-    spec = _operation(op)
+    if op not in REFERENCE_BACKWARDS:
+        raise ValueError(f"no checks for operation {op!r}; known: {sorted(REFERENCE_BACKWARDS)}")
     for args, _ in backward_calls(op, seed):
-        check_backward(learner, op, args, spec.reference(*args), sum_back=_reference_unbroadcast)
+        check_backward(learner, op, args, REFERENCE_BACKWARDS[op](*args), sum_back=_reference_unbroadcast)
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------

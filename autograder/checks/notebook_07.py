@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lab.checks.compare import CheckFailed, Outcome
-from backprop_lab.checks.graphs import error_message
-from backprop_lab.checks.network import NETWORK_MISTAKES, check_array
+from backprop_lab.checks.notebook_04 import error_message
+from backprop_lab.checks.notebook_07 import NETWORK_MISTAKES, check_array
 from backprop_lab.network_cases import (
     CROSS_ENTROPY_CASES,
     LINEAR_SHAPES,

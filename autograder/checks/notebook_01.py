@@ -23,8 +23,8 @@ from backprop_lab.cases import (
     relative_error_pairs,
 )
 from backprop_lab.checks.compare import Mistakes, NoVerdict, check_call, is_close, run_quietly
-from backprop_lab.checks.derivatives import RELATIVE_ERROR_MISTAKES as VISIBLE_RELATIVE_ERROR_MISTAKES
-from backprop_lab.checks.derivatives import DifferenceRule, default_epsilon, signature_hint
+from backprop_lab.checks.notebook_01 import RELATIVE_ERROR_MISTAKES as VISIBLE_RELATIVE_ERROR_MISTAKES
+from backprop_lab.checks.notebook_01 import DifferenceRule, default_epsilon, signature_hint
 
 from .compare import Case, check_against
 

@@ -1,4 +1,4 @@
-"""Hidden-test checks for notebooks 02 and 03: boxes, chains of boxes, and backprop through h(x, y).
+"""Hidden-test checks for notebook 02 (and the boxes of 03): boxes and chains of boxes.
 
 `check_<answer>_against(learner, reference, seed=...)` draws inputs from a fixed seed, takes the
 expected answers from the reference package, and hands each case to the visible check of
@@ -7,48 +7,37 @@ expected answers from the reference package, and hands each case to the visible 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-import math
-from types import ModuleType
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from backprop_lab.cases import box_cases, h_points, local_derivative_calls, random_chains
+from backprop_lab.cases import box_cases, random_chains
 from backprop_lab.checks.compare import CheckFailed, Outcome, failure_message, is_close, run_quietly
-from backprop_lab.checks.boxes import (
+from backprop_lab.checks.notebook_02 import (
     BOX_ATOL,
     BOX_RTOL,
     check_box,
     check_chain_backward,
     check_chain_forward,
-    check_h_forward,
-    check_local_derivatives,
-    check_rejects_unknown_op,
 )
+
+from .replay import boxes_that_ran, entries, outcome_of
 
 
 # --- Boxes ---------------------------------------------------------------------------------------
 
-# A mistake that gives another graded box's answer, keyed by the class name the notebook asks for.
-_LOOKALIKES: dict[str, dict[str, Callable[..., object]]] = {
-    "Add": {"product": lambda x, y, d: (y * d, x * d)},
-    "Mul": {"sum": lambda x, y, d: (d, d)},
-    "BoxG": {"f instead of g": lambda x, d: math.cos(x) * d},
-}
-
-
-def _lookalikes(box_class: type, inputs: Sequence[float], d_out: float) -> dict[str, object]:
-    return {name: model(*inputs, d_out) for name, model in _LOOKALIKES.get(getattr(box_class, "__name__", ""), {}).items()}
-
-
 def check_box_against(
-    box_class: type, reference: type, *, seed: int, count: int = 6, rtol: float = BOX_RTOL, atol: float = BOX_ATOL
+    box_class: type, reference: type, *, seed: int, count: int = 6, rtol: float = BOX_RTOL, atol: float = BOX_ATOL,
+    lookalikes: Mapping[str, Callable[..., object]] | None = None,
 ) -> None:
     """Hidden-test check: the box agrees with the reference box on seeded inputs and d_out values,
-    and its backward is the same after its forward has run (the box keeps its input)."""
+    and its backward is the same after its forward has run (the box keeps its input).
+
+    `lookalikes` maps a mistake to the backward it gives, a function of the inputs and d_out: another box's answer.
+    """
     for inputs, d_out in box_cases(reference.__name__, seed, count):
         model = reference(*inputs)
         check_box(
             box_class, *inputs, d_out=d_out, forward=model.forward(), backward=model.backward(d_out),
-            rtol=rtol, atol=atol, also_wrong=_lookalikes(box_class, inputs, d_out),
+            rtol=rtol, atol=atol, also_wrong={name: backward(*inputs, d_out) for name, backward in (lookalikes or {}).items()},
         )
         _check_keeps_its_input(box_class, inputs, d_out, model.backward(d_out), rtol, atol)
 
@@ -111,8 +100,8 @@ def _check_one_chain_backward(chain_backward: Callable, chain: Sequence[type], x
                          forward=_chain_forward(chain, x), backwards=_chain_backward(chain[::-1], x, d_out))
 
 
-def judge_chain_backward(got: Outcome, ran: Collection[object], chain: Sequence[type], x: float, d_out: float) -> None:
-    """Hidden test: chain_backward(chain, x, d_out=d_out) gave `got`, running the backward of the boxes at
+def _judge_one_chain_backward(got: Outcome, ran: Collection[object], chain: Sequence[type], x: float, d_out: float) -> None:
+    """chain_backward(chain, x, d_out=d_out) gave `got`, running the backward of the boxes at
     the places `ran` of the chain: the right number, through every box's backward (the docstring's how)."""
 
     def recorded(*args: object, **kwargs: object) -> object:
@@ -134,43 +123,9 @@ def judge_chain_backward(got: Outcome, ran: Collection[object], chain: Sequence[
         )
 
 
-# --- The table of local derivatives --------------------------------------------------------------
-
-def check_local_derivatives_against(local_derivatives: Callable, boxes: ModuleType, *, seed: int) -> None:
-    """Hidden-test check: every operation at seeded inputs, against the reference boxes' derivatives()."""
-    classes = {"add": boxes.Add, "mul": boxes.Mul, "div": boxes.Div}
-    *points, ((unknown, *_), _) = local_derivative_calls(seed)
-    for (op, x1, x2), _ in points:
-        check_local_derivatives(local_derivatives, op, x1, x2, expected=classes[op](x1, x2).derivatives())
-    check_rejects_unknown_op(local_derivatives, unknown)
-    _check_error_names_known_ops(local_derivatives, unknown, known=tuple(classes))
-
-
-def _check_error_names_known_ops(local_derivatives: Callable, unknown: str, known: Sequence[str]) -> None:
-    """The docstring's word: the ValueError for an unknown op names the operations the table knows."""
-    message = str(run_quietly(local_derivatives, unknown, 2.0, 3.0).error)
-    missing = [op for op in known if op not in message.lower()]
-    if missing:
-        raise CheckFailed(
-            f"local_derivatives({unknown!r}, 2.0, 3.0) raises ValueError, but its message {message!r} does not "
-            f"name {', '.join(repr(op) for op in missing)}.\n"
-            f"  The docstring asks for a message naming the operations it knows "
-            f"({', '.join(repr(op) for op in known)}), so that a caller sees what to use instead."
-        )
-
-
-# --- h(x, y) = log(xy) + exp(xy), forward and backward -------------------------------------------
-
-def check_h_forward_against(h_forward: Callable, reference: ModuleType, *, seed: int) -> None:
-    """Hidden-test check at seeded points, against the reference Scalar engine."""
-    for x, y in h_points(seed):
-        check_h_forward(h_forward, x, y, expected=reference_h(reference, x, y)[0])
-
-
-def reference_h(reference: ModuleType, x: float, y: float) -> tuple[float, tuple[float, float]]:
-    """h and its gradient from the reference Scalar engine."""
-    sx, sy = reference.Scalar(x), reference.Scalar(y)
-    a = sx * sy
-    h = a.log() + a.exp()
-    h.backward()
-    return h.value, (sx.grad, sy.grad)
+def judge_chain_backward(results: object, seed: int) -> None:
+    """Hidden test: each chain's recorded result and the places whose backward ran, against the chain run
+    through the boxes: the right number, through every box's backward (the docstring's how)."""
+    chains = random_chains(seed)
+    for (chain, x, d_out), entry in zip(chains, entries(results, len(chains))):
+        _judge_one_chain_backward(outcome_of(entry.get("result")), boxes_that_ran(entry), chain, x, d_out)

@@ -2,7 +2,7 @@
 
 Each is a list of calls of one learner function on inputs drawn from a seed (backprop_lab.forward_cases);
 the expected answers come from the reference, and every call goes through the visible check of
-`backprop_lab.checks.forward`, which names the mistake.
+`backprop_lab.checks.notebook_06`, which names the mistake.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from backprop_lab.checks.forward import (
+from backprop_lab.checks.notebook_06 import (
     as_dual_operation,
     check_dual_operation,
     check_jvp,

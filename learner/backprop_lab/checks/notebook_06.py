@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import math
-import operator
 
 from ..forward_cases import BINARY, METHODS, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
 from .compare import Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly

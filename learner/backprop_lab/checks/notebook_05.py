@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..unwritten import STUB_ADVICE
-from .compare import CheckFailed, Mistakes, NoVerdict, Outcome, failure_message, run_quietly
+from .compare import CheckFailed, Mistakes, NoVerdict, Outcome, diagnose, failure_message, run_quietly
 
 RTOL, ATOL = 1e-9, 1e-12
 CORRECT_BELOW, WRONG_ABOVE = 1e-6, 1e-2
@@ -255,9 +255,7 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     if got.error is None and _same(got.value, expected):
         return
     models = {name: run_quietly(model, *args) for name, model in checks.mistakes(expected, sum_back).items()}
-    right = Outcome(value=expected)
-    likely = [name for name, model in models.items()
-              if not isinstance(model.error, NoVerdict) and not _same_outcome(model, right) and _same_outcome(got, model)]
+    likely = diagnose(got, expected, models, same=_same_outcome)
     hint = checks.error_hint if got.error is not None else _shape_hint(got.value, expected)
     if not likely and not hint:
         hint = checks.unmatched_hint
