@@ -85,6 +85,7 @@ OPERATIONS: Mapping[str, Operation] = {
     "mul": Operation(lambda grad, a, b: _box_backward("Mul", a, b, grad=grad)),
     "matmul": Operation(lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad)),
     "sum": Operation(_sum_backward),
+    "tanh": _unary("Tanh"),
 }
 
 
