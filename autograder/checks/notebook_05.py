@@ -67,6 +67,7 @@ REFERENCE_BACKWARDS: Mapping[str, Callable[..., Any]] = {
     "matmul": lambda grad, a, b: _box_backward("MatMul", a, b, grad=grad),
     "sum": lambda grad, a, axis=None, keepdims=False: _box_backward(
         "Sum", np.asarray(a), grad=np.asarray(grad), axis=axis, keepdims=keepdims),
+    "tanh": _unary("Tanh"),
 }
 """op (as the test cell names it) -> the reference backward, called with the arguments the learner's is."""
 

@@ -287,6 +287,7 @@ BACKWARD_CASES: dict[str, Callable[[np.random.Generator], Iterator[tuple]]] = {
     "mul": _binary,
     "matmul": _matmul,
     "sum": _sum,
+    "tanh": _unary(np.tanh),
 }
 
 

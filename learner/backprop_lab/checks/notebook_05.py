@@ -174,6 +174,17 @@ LOG_MISTAKES: Mistakes = {
     "grad was left out: return grad / a, not 1 / a alone": lambda grad, a, out: 1.0 / a,
 }
 
+TANH_MISTAKES: Mistakes = {
+    "multiplied by 1 − a², with the input a: the derivative of tanh is 1 − tanh(a)², and tanh(a) is `out`":
+        lambda grad, a, out: grad * (1.0 - np.asarray(a) ** 2),
+    "the square is missing: the derivative of tanh is 1 − tanh(a)², not 1 − tanh(a)":
+        lambda grad, a, out: grad * (1.0 - np.asarray(out)),
+    "multiplied by tanh(a), the output itself: the derivative of tanh is 1 − tanh(a)²":
+        lambda grad, a, out: grad * out,
+    "grad was left out: return grad times tanh's slope, not the slope alone":
+        lambda grad, a, out: 1.0 - np.asarray(out) ** 2,
+}
+
 RELU_MISTAKES: Mistakes = {
     "multiplied by relu's output instead of by its slope: the derivative is the mask (a > 0), 1 or 0, "
     "so the gradient passes unchanged where a > 0 (mask on the output's values vs the input's sign)":
@@ -236,6 +247,7 @@ BACKWARDS: Mapping[str, BackwardChecks] = {
     "mul": BackwardChecks(_mul_mistakes, unmatched_hint=USES_UNBROADCAST),
     "matmul": BackwardChecks(_fixed(MATMUL_MISTAKES), error_hint=MATMUL_SHAPE_HINT),
     "sum": BackwardChecks(_sum_mistakes),
+    "tanh": BackwardChecks(_fixed(TANH_MISTAKES)),
 }
 
 
