@@ -111,7 +111,7 @@ def backward_steps(root: Differentiable, d_root: Any) -> Iterator[tuple[Differen
             continue
         yield node, d_node
         for parent, piece in zip(node.parents, node.gradient_pieces(d_node)):
-            if piece is not None:
+            if parent.requires_grad:
                 incoming[parent] = piece if parent not in incoming else incoming[parent] + piece
 
 

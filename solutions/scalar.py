@@ -20,13 +20,13 @@ class Scalar:
     ∂self/∂parent for each, worked out by the operation's box (solutions.boxes) as notebook 04 does.
     A node only ever points at older nodes, so the graph is acyclic by construction.
 
-    The local derivatives are kept as two plain floats rather than a tuple: Python's cyclic garbage
-    collector scans every tuple that is kept, and on a graph of millions of nodes that scanning
-    costs more than the arithmetic (benchmarks/scalar_backprop.py measures it).
+    A node holds six slots and nothing else: Python's cyclic garbage collector visits every slot of
+    every live node each time it scans the graph, and on millions of nodes that scanning costs more
+    than the arithmetic (benchmarks/scalar_backprop.py measures it).
     """
 
-    __slots__ = ("value", "grad", "parents", "op", "name", "created", "_d_first", "_d_second")
-    requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
+    __slots__ = ("value", "grad", "parents", "local_grads", "op", "name", "created")
+    requires_grad = True  # the backward walk's protocol: a Scalar wants its gradient
 
     def __init__(self, value: float, name: str | None = None):
         if type(value) is not float:
@@ -39,6 +39,7 @@ class Scalar:
         self.value = value
         self.grad = 0.0
         self.parents: tuple[Scalar, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
         self.op = ""
         self.name = name
         self.created = next(creation_order)
@@ -99,16 +100,12 @@ class Scalar:
     def tanh(self) -> Scalar:
         return _unary(boxes.Tanh(self.value), self)
 
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """∂self/∂parent for each parent, in order (empty for an input)."""
-        return (self._d_first, self._d_second)[: len(self.parents)]
-
     def gradient_pieces(self, d_out: float) -> tuple[float, ...]:
         """What this node sends each parent in the backward walk: d_out times the local derivative."""
-        if len(self.parents) == 2:
-            return d_out * self._d_first, d_out * self._d_second
-        return (d_out * self._d_first,) if self.parents else ()
+        local = self.local_grads
+        if len(local) == 2:
+            return d_out * local[0], d_out * local[1]
+        return (d_out * local[0],) if local else ()
 
     def backward(self, d_out: float = 1.0) -> None:
         """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
@@ -124,31 +121,38 @@ class Scalar:
         return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
 
 
-def _node(value: float, parents: tuple[Scalar, ...], op: str, d_first: float, d_second: float = 0.0) -> Scalar:
+class Constant(Scalar):
+    """A plain number met in an operation (the 2 in `x * 2`): a leaf of the graph, like any input,
+    but one whose gradient nobody can ask for, so the backward walk leaves it out."""
+
+    __slots__ = ()
+    requires_grad = False
+
+
+def _result(value: float, parents: tuple[Scalar, ...], op: str, local_grads: tuple[float, ...]) -> Scalar:
     """A computed Scalar, made without __init__'s checks: its value and local derivatives come from a box."""
     out = Scalar.__new__(Scalar)
     out.value = value
     out.grad = 0.0
     out.parents = parents
+    out.local_grads = local_grads
     out.op = op
     out.name = None
     out.created = next(creation_order)
-    out._d_first = d_first
-    out._d_second = d_second
     return out
 
 
 def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
     """The Scalar a one-input box computes from x, with ∂out/∂x worked out by the same box."""
-    return _node(box.forward(), (x,), box.op, box.derivative())
+    return _result(box.forward(), (x,), box.op, (box.derivative(),))
 
 
 def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
     """The Scalar a two-input box computes from x and y, with both local derivatives; a plain
-    number among them becomes a constant leaf of the graph."""
+    number among them becomes a Constant leaf of the graph."""
     if not isinstance(x, Scalar):
-        x = Scalar(x)
+        x = Constant(x)
     if not isinstance(y, Scalar):
-        y = Scalar(y)
+        y = Constant(y)
     box = box_type(x.value, y.value)
-    return _node(box.forward(), (x, y), box.op, *box.derivatives())
+    return _result(box.forward(), (x, y), box.op, box.derivatives())
