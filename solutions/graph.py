@@ -17,8 +17,8 @@ creation_order = itertools.count()
 
 class Differentiable(Protocol):
     """What the backward walk needs of a node: its inputs, whether it wants a gradient, when it was
-    made (`next(creation_order)`), and how to turn its own gradient into one piece per input (None
-    for an input that wants none)."""
+    made (`next(creation_order)`), and how to turn its own gradient into one piece per input (the
+    walk drops the piece of an input that wants none, so a node may send None there)."""
 
     parents: tuple[Any, ...]
     requires_grad: bool
@@ -111,7 +111,7 @@ def backward_steps(root: Differentiable, d_root: Any) -> Iterator[tuple[Differen
             continue
         yield node, d_node
         for parent, piece in zip(node.parents, node.gradient_pieces(d_node)):
-            if parent.requires_grad:
+            if parent.requires_grad:  # a Constant or a data batch gets nothing
                 incoming[parent] = piece if parent not in incoming else incoming[parent] + piece
 
 

@@ -20,13 +20,13 @@ class Scalar:
     ∂self/∂parent for each, worked out by the operation's box (solutions.boxes) as notebook 04 does.
     A node only ever points at older nodes, so the graph is acyclic by construction.
 
-    A node holds six slots and nothing else: Python's cyclic garbage collector visits every slot of
-    every live node each time it scans the graph, and on millions of nodes that scanning costs more
-    than the arithmetic (benchmarks/scalar_backprop.py measures it).
+    The local derivatives are kept as two plain floats rather than a tuple: Python's cyclic garbage
+    collector scans every tuple that is kept, and on a graph of millions of nodes that scanning
+    costs more than the arithmetic (benchmarks/scalar_backprop.py measures it).
     """
 
-    __slots__ = ("value", "grad", "parents", "local_grads", "op", "name", "created")
-    requires_grad = True  # the backward walk's protocol: a Scalar wants its gradient
+    __slots__ = ("value", "grad", "parents", "op", "name", "created", "_d_first", "_d_second")
+    requires_grad = True  # the walk's protocol: every Scalar but a Constant wants a gradient
 
     def __init__(self, value: float, name: str | None = None):
         if type(value) is not float:
@@ -39,7 +39,6 @@ class Scalar:
         self.value = value
         self.grad = 0.0
         self.parents: tuple[Scalar, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
         self.op = ""
         self.name = name
         self.created = next(creation_order)
@@ -100,12 +99,16 @@ class Scalar:
     def tanh(self) -> Scalar:
         return _unary(boxes.Tanh(self.value), self)
 
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, in order (empty for an input)."""
+        return (self._d_first, self._d_second)[: len(self.parents)]
+
     def gradient_pieces(self, d_out: float) -> tuple[float, ...]:
         """What this node sends each parent in the backward walk: d_out times the local derivative."""
-        local = self.local_grads
-        if len(local) == 2:
-            return d_out * local[0], d_out * local[1]
-        return (d_out * local[0],) if local else ()
+        if len(self.parents) == 2:
+            return d_out * self._d_first, d_out * self._d_second
+        return (d_out * self._d_first,) if self.parents else ()
 
     def backward(self, d_out: float = 1.0) -> None:
         """Fill `.grad` of every node this one depends on with ∂self/∂node · d_out (accumulating)."""
@@ -129,22 +132,23 @@ class Constant(Scalar):
     requires_grad = False
 
 
-def _result(value: float, parents: tuple[Scalar, ...], op: str, local_grads: tuple[float, ...]) -> Scalar:
+def _node(value: float, parents: tuple[Scalar, ...], op: str, d_first: float, d_second: float = 0.0) -> Scalar:
     """A computed Scalar, made without __init__'s checks: its value and local derivatives come from a box."""
     out = Scalar.__new__(Scalar)
     out.value = value
     out.grad = 0.0
     out.parents = parents
-    out.local_grads = local_grads
     out.op = op
     out.name = None
     out.created = next(creation_order)
+    out._d_first = d_first
+    out._d_second = d_second
     return out
 
 
 def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
     """The Scalar a one-input box computes from x, with ∂out/∂x worked out by the same box."""
-    return _result(box.forward(), (x,), box.op, (box.derivative(),))
+    return _node(box.forward(), (x,), box.op, box.derivative())
 
 
 def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
@@ -155,4 +159,4 @@ def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | floa
     if not isinstance(y, Scalar):
         y = Constant(y)
     box = box_type(x.value, y.value)
-    return _result(box.forward(), (x, y), box.op, box.derivatives())
+    return _node(box.forward(), (x, y), box.op, *box.derivatives())
