@@ -11,14 +11,16 @@ from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any, Protocol
 
-creation_order = itertools.count()
-"""Numbers for Scalars and Tensors as they are made: a node is always made after its inputs."""
+creation_order = itertools.count(1)
+"""Numbers for computed Scalars and Tensors as they are made: a node is always made after its inputs.
+Inputs (leaves) all take 0 and so come last in the walk, which is right for nodes with no inputs; it
+saves a number per constant, which the garbage collector would have to visit."""
 
 
 class Differentiable(Protocol):
     """What the backward walk needs of a node: its inputs, whether it wants a gradient, when it was
-    made (`next(creation_order)`), and how to turn its own gradient into one piece per input (the
-    walk drops the piece of an input that wants none, so a node may send None there)."""
+    made (`next(creation_order)`, 0 for an input), and how to turn its own gradient into one piece
+    per input (the walk drops the piece of an input that wants none, so a node may send None there)."""
 
     parents: tuple[Any, ...]
     requires_grad: bool
