@@ -121,6 +121,16 @@ def test_constants_become_leaves_of_the_graph():
     assert z.parents[0].parents[0] is x
 
 
+def test_constants_want_no_gradient_and_the_walk_leaves_them_out():
+    x = Scalar(3.0)
+    z = x * 2.0
+    two = z.parents[1]
+    assert (x.requires_grad, two.requires_grad) == (True, False)
+    assert (x.local_grads, z.local_grads) == ((), (2.0, 3.0))
+    z.backward()
+    assert (x.grad, two.grad) == (2.0, 0.0)
+
+
 @pytest.mark.parametrize("bad", ["3", None, [1.0], 1 + 2j])
 def test_non_numbers_are_refused_by_name(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
