@@ -165,9 +165,14 @@ def compare_random_dag(repeats: int = 5) -> None:
     leaves = [0.1 * k - 0.5 for k in range(10)]
     plan = random_plan(RANDOM_NODES, len(leaves))
     floats = statistics.median(timed(lambda: run_plan(plan, leaves, FLOAT_OPS))[0] for _ in range(repeats))
-    builds = [timed(lambda: run_plan(plan, [Scalar(v) for v in leaves], SCALAR_OPS)) for _ in range(repeats)]
-    build = statistics.median(b[0] for b in builds)
-    backward = statistics.median(timed(builds[-1][2].backward)[0] for _ in range(3))
+    builds = []
+    for _ in range(repeats):
+        root = None  # each build starts with no other graph alive for the collector to rescan
+        gc.collect()
+        seconds, _, root = timed(lambda: run_plan(plan, [Scalar(v) for v in leaves], SCALAR_OPS))
+        builds.append(seconds)
+    build = statistics.median(builds)
+    backward = statistics.median(timed(root.backward)[0] for _ in range(3))
     print(
         f"random DAG, {RANDOM_NODES:,} nodes: floats {floats * 1e3:7.1f} ms | Scalar build {build * 1e3:7.1f} ms "
         f"({build / floats:4.1f}x) backward {backward * 1e3:7.1f} ms | build+backward {(build + backward) / floats:4.1f}x floats"
