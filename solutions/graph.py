@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 creation_order = itertools.count(1)
 """Numbers for computed Scalars and Tensors as they are made: a node is always made after its inputs.
-Inputs (leaves) all take 0 and so come last in the walk, which is right for nodes with no inputs; it
-saves a number per constant, which the garbage collector would have to visit."""
+Inputs (leaves) all take 0, so the walk puts them last, which suits nodes that send nothing on; a
+constant made in every operation then costs no counter call and no number for the collector to visit."""
 
 
 class Differentiable(Protocol):
     """What the backward walk needs of a node: its inputs, whether it wants a gradient, when it was
     made (`next(creation_order)`, 0 for an input), and how to turn its own gradient into one piece
-    per input (the walk drops the piece of an input that wants none, so a node may send None there)."""
+    per input (None for an input that wants none)."""
 
     parents: tuple[Any, ...]
     requires_grad: bool
@@ -113,7 +113,7 @@ def backward_steps(root: Differentiable, d_root: Any) -> Iterator[tuple[Differen
             continue
         yield node, d_node
         for parent, piece in zip(node.parents, node.gradient_pieces(d_node)):
-            if parent.requires_grad:  # a Constant or a data batch gets nothing
+            if piece is not None:
                 incoming[parent] = piece if parent not in incoming else incoming[parent] + piece
 
 

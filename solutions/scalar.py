@@ -26,7 +26,7 @@ class Scalar:
     """
 
     __slots__ = ("value", "grad", "parents", "op", "name", "created", "_d_first", "_d_second")
-    requires_grad = True  # the walk's protocol: every Scalar but a Constant wants a gradient
+    requires_grad = True  # every Scalar takes part in backpropagation (the walk's protocol asks)
 
     def __init__(self, value: float, name: str | None = None):
         if type(value) is not float:
@@ -41,7 +41,7 @@ class Scalar:
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
-        self.created = 0  # an input: nothing it needs comes after it (graph.creation_order)
+        self.created = 0  # an input: the backward walk may put it last (graph.creation_order)
 
     def __add__(self, other: Scalar | float) -> Scalar:
         return _binary(boxes.Add, self, other)
@@ -126,14 +126,6 @@ class Scalar:
         return f"Scalar({label}value={self.value:.6g}, grad={self.grad:.6g})"
 
 
-class Constant(Scalar):
-    """A plain number met in an operation (the 2 in `x * 2`): a leaf of the graph, like any input,
-    but one whose gradient nobody can ask for, so the backward walk leaves it out."""
-
-    __slots__ = ()
-    requires_grad = False
-
-
 def _node(value: float, parents: tuple[Scalar, ...], op: str, d_first: float, d_second: float = 0.0) -> Scalar:
     """A computed Scalar, made without __init__'s checks: its value and local derivatives come from a box."""
     out = Scalar.__new__(Scalar)
@@ -155,10 +147,10 @@ def _unary(box: boxes.UnaryBox, x: Scalar) -> Scalar:
 
 def _binary(box_type: type[boxes.BinaryBox], x: Scalar | float, y: Scalar | float) -> Scalar:
     """The Scalar a two-input box computes from x and y, with both local derivatives; a plain
-    number among them becomes a Constant leaf of the graph."""
+    number among them becomes a constant leaf of the graph."""
     if not isinstance(x, Scalar):
-        x = Constant(x)
+        x = Scalar(x)
     if not isinstance(y, Scalar):
-        y = Constant(y)
+        y = Scalar(y)
     box = box_type(x.value, y.value)
     return _node(box.forward(), (x, y), box.op, *box.derivatives())
