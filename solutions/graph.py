@@ -11,16 +11,14 @@ from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any, Protocol
 
-creation_order = itertools.count(1)
-"""Numbers for computed Scalars and Tensors as they are made: a node is always made after its inputs.
-Inputs (leaves) all take 0, so the walk puts them last, which suits nodes that send nothing on; a
-constant made in every operation then costs no counter call and no number for the collector to visit."""
+creation_order = itertools.count()
+"""Numbers for Scalars and Tensors as they are made: a node is always made after its inputs."""
 
 
 class Differentiable(Protocol):
     """What the backward walk needs of a node: its inputs, whether it wants a gradient, when it was
-    made (`next(creation_order)`, 0 for an input), and how to turn its own gradient into one piece
-    per input (None for an input that wants none)."""
+    made (`next(creation_order)`), and how to turn its own gradient into one piece per input (None
+    for an input that wants none)."""
 
     parents: tuple[Any, ...]
     requires_grad: bool

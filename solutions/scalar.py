@@ -41,7 +41,7 @@ class Scalar:
         self.parents: tuple[Scalar, ...] = ()
         self.op = ""
         self.name = name
-        self.created = 0  # an input: the backward walk may put it last (graph.creation_order)
+        self.created = next(creation_order)
 
     def __add__(self, other: Scalar | float) -> Scalar:
         return _binary(boxes.Add, self, other)

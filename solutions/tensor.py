@@ -108,7 +108,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.device = device_of(array)
         self._xp = xp
-        self.created = 0  # an input: the backward walk may put it last (graph.creation_order)
+        self.created = next(creation_order)
 
     @classmethod
     def _apply(cls, box_type: type, *parents: Tensor, **constants: Any) -> Tensor:
