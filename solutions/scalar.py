@@ -102,6 +102,8 @@ class Scalar:
     @property
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂parent for each parent, in order (empty for an input)."""
+        if not self.parents:
+            return ()  # an input's derivative slots are never filled
         return (self._d_first, self._d_second)[: len(self.parents)]
 
     def gradient_pieces(self, d_out: float) -> tuple[float, ...]:

@@ -121,6 +121,14 @@ def test_constants_become_leaves_of_the_graph():
     assert z.parents[0].parents[0] is x
 
 
+def test_local_grads_of_an_input_and_of_a_product():
+    x = Scalar(3.0)
+    z = x * 2.0
+    assert (x.local_grads, z.local_grads, z.parents[1].local_grads) == ((), (2.0, 3.0), ())
+    z.backward()
+    assert (x.grad, z.parents[1].grad) == (2.0, 3.0)  # a constant gets its gradient too
+
+
 @pytest.mark.parametrize("bad", ["3", None, [1.0], 1 + 2j])
 def test_non_numbers_are_refused_by_name(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
