@@ -5,7 +5,7 @@
 Runs each source notebook top to bottom in a fresh kernel (the time includes the kernel's start,
 as a learner waits for it), prints its seconds and the kernel's peak memory against the budget,
 and exits 1 when any notebook is over. A clock on a shared machine is noisy, so this is a
-benchmark to read, not a test (tests/test_notebooks.py keeps the memory check).
+benchmark to read, not a test (tests/course/test_notebooks.py keeps the memory check).
 """
 
 from __future__ import annotations

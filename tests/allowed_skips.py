@@ -31,11 +31,11 @@ class AllowedSkip:
 
 
 ALLOWED_SKIPS = [
-    AllowedSkip("tests/test_tensor.py::test_on_a_real_gpu_everything_stays_on_the_gpu",
+    AllowedSkip("tests/engine/test_tensor.py::test_on_a_real_gpu_everything_stays_on_the_gpu",
                 "needs a CUDA GPU that cupy can use", lambda: not cupy_gpu_usable()),
-    AllowedSkip("tests/test_tensor.py::test_real_cupy_without_gpu_raises_the_clear_error",
+    AllowedSkip("tests/engine/test_tensor.py::test_real_cupy_without_gpu_raises_the_clear_error",
                 "needs cupy installed on a machine without a GPU", cupy_gpu_usable),
-    AllowedSkip("tests/test_autograder_sandbox.py::test_kernel_has_no_network",
+    AllowedSkip("tests/grading/test_autograder_sandbox.py::test_kernel_has_no_network",
                 "this platform cannot unshare a network namespace",
                 lambda: os.environ.get(NO_NETWORK_ISOLATION) == "1"),
 ]

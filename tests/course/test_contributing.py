@@ -1,6 +1,6 @@
 """CONTRIBUTING.md's recipe for a new notebook, followed in a scratch copy of the course.
 
-The practice notebook in tests/practice/ is what a contributor writes by the guide: a source
+The practice notebook in tests/course/practice/ is what a contributor writes by the guide: a source
 notebook with one answer cell, a visible and a hidden test cell (the existing `difference` check of
 notebook 01, on a new function), and a variants file. The test puts them where the guide says,
 generates the release with nbgrader and runs `autograder selfcheck` on it, as the guide says.
@@ -23,7 +23,7 @@ from course_grading import COURSE, REPO, nbgrader_meta, outputs_stripped
 
 pytestmark = pytest.mark.slow
 
-PRACTICE = REPO / "tests" / "practice"
+PRACTICE = REPO / "tests" / "course" / "practice"
 ASSIGNMENT = "08_practice"
 NOTEBOOK = Path("source", ASSIGNMENT, "practice.ipynb")
 VARIANTS = Path("variants", f"{ASSIGNMENT}.yml")
@@ -60,7 +60,7 @@ def test_the_guide_gives_the_paths_and_commands_this_test_follows() -> None:
     steps = recipe()
     for said in ("course/source/NN_name/name.ipynb", "course/variants/NN_name.yml",
                  GENERATE.replace(ASSIGNMENT, "NN_name"), SELFCHECK.replace(ASSIGNMENT, "NN_name"),
-                 "tests/test_contributing.py"):
+                 "tests/course/test_contributing.py"):
         assert said in steps, f"the guide's recipe for a notebook no longer says {said!r}"
 
 

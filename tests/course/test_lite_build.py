@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = [pytest.mark.lite, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = [sys.executable, str(ROOT / "lite" / "build.py")]
 CACHE = Path(os.environ.get("LITE_CACHE", ROOT / "build" / "lite-cache"))
 

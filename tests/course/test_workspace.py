@@ -17,7 +17,7 @@ import pytest
 from ipykernel.ipkernel import IPythonKernel
 from terminal import terminal_environment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import workspace  # noqa: E402 (scripts/ is not a package: make runs workspace.py as a script)
 

@@ -2,7 +2,7 @@
 
 The setup, engine and answer cells of the source notebook run in a namespace here (no kernel, no
 nbgrader); each hidden test cell's recorder records, and the judge decides, as in grading.
-`autograder selfcheck 07_train_a_network` and tests/test_notebooks.py do the same through nbgrader.
+`autograder selfcheck 07_train_a_network` and tests/course/test_notebooks.py do the same through nbgrader.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
 SHARED_PREFIX = Path(sys.prefix)
 # What postBuild needs from the repository: the learner's distribution and the Binder files. Not the

@@ -1,6 +1,6 @@
 """Notebook 04 (topological sort): the order and backpropagation checks, tested on random DAGs.
 
-Running the notebook and grading its right and wrong submissions is tests/test_notebooks.py's job.
+Running the notebook and grading its right and wrong submissions is tests/course/test_notebooks.py's job.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from learner_runs import SOLUTION_MARKERS, WIDGET_MIME, errors, solved, unexplai
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
 RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
 # What a learner's kernel needs besides the wheel (whose own dependencies pip adds).

@@ -9,7 +9,7 @@ import pytest
 
 from backprop_lab.digits import DigitsFileError, load_digits
 
-COURSE = Path(__file__).resolve().parents[1] / "course"
+COURSE = Path(__file__).resolve().parents[2] / "course"
 COPIES = [COURSE / folder / "07_train_a_network" / "digits.npz" for folder in ("source", "release")]
 
 

@@ -1,6 +1,6 @@
 """Notebook 02 (chain rule): the box and chain checks its test cells call, tested directly.
 
-Running the notebook and grading its right and wrong submissions is tests/test_notebooks.py's job.
+Running the notebook and grading its right and wrong submissions is tests/course/test_notebooks.py's job.
 """
 
 from __future__ import annotations

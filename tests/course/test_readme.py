@@ -10,7 +10,7 @@ from pathlib import Path
 
 from terminal import terminal_environment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 # Everything the README shows as code: fenced blocks and `inline spans`.
 CODE = re.findall(r"```[^\n]*\n(.*?)```", README, re.DOTALL) + re.findall(r"`([^`\n]+)`", README)

@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONDA_FILES = ["environment.yml", "binder/environment.yml"]
 # Conda entries that are the interpreter and its installer, not dependencies of the project.
 CONDA_TOOLING = {"python", "pip"}

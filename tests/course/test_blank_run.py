@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from backprop_lab.unwritten import STUB_ADVICE
 from learner_runs import errors, solved, unexplained_errors
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
 RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
 CELL_TIMEOUT = 300  # a hang guard only: time budgets are measured by benchmarks/notebooks.py

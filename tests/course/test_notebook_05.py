@@ -2,7 +2,7 @@
 answers) agrees with the reference and runs unchanged on another array-API library, which is what
 lets it run on cupy; and each mistake model is named by the hidden check.
 
-Running the notebook and grading its right and wrong submissions is tests/test_notebooks.py's job.
+Running the notebook and grading its right and wrong submissions is tests/course/test_notebooks.py's job.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Notebook 03 (backprop): the checks behind its test cells, tested directly, among them h_backward's
 (recording boxes swapped into the notebook's namespace).
 
-Running the notebook and grading its right and wrong submissions is tests/test_notebooks.py's job.
+Running the notebook and grading its right and wrong submissions is tests/course/test_notebooks.py's job.
 """
 
 from __future__ import annotations

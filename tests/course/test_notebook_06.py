@@ -2,7 +2,7 @@
 
 Dual numbers are checked against central differences and against the reference reverse mode
 (`Scalar`); each check is shown to accept the reference and to name the mistake models it exists for.
-Running the notebook and grading its variants is tests/test_notebooks.py's job.
+Running the notebook and grading its variants is tests/course/test_notebooks.py's job.
 """
 
 from __future__ import annotations

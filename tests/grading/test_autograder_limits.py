@@ -13,7 +13,7 @@ from autograder.notebook_budget import NotebookBudget
 from autograder.output_budget import OutputBudget
 from autograder.sandbox import Isolation, limits_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = open_course(ROOT / "course")
 
 

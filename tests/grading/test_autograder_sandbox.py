@@ -20,7 +20,7 @@ from autograder.sandbox import Isolation, LimitedExecute, Limits, SandboxedKerne
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOST_TMP_FILE = Path("/tmp", f"grader-only-{uuid.uuid4().hex[:12]}")
 ISOLATION = Isolation.detect()
 needs_bubblewrap = pytest.mark.skipif(not ISOLATION.bubblewrap, reason="bubblewrap missing: apt-get install bubblewrap")
