@@ -9,6 +9,7 @@ tests enforce too.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -32,6 +33,14 @@ def run_all(notebook: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookN
     return notebook
 
 
+def beside(released: str, folder: Path) -> Path:
+    """`folder` holding the files a learner gets beside the notebook (07's digits), as in their workspace."""
+    for path in (COURSE / released).parent.iterdir():
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copy2(path, folder / path.name)
+    return folder
+
+
 def release(released: str) -> nbformat.NotebookNode:
     return nbformat.read(COURSE / released, as_version=4)
 
@@ -43,7 +52,7 @@ def source(released: str) -> nbformat.NotebookNode:
 @pytest.mark.slow
 @pytest.mark.parametrize("released", RELEASED)
 def test_a_blank_release_says_only_which_answers_are_missing(released: str, tmp_path: Path) -> None:
-    notebook = run_all(release(released), tmp_path)
+    notebook = run_all(release(released), beside(released, tmp_path))
     assert errors(notebook), "a blank notebook with answers to write should say so somewhere"
     assert unexplained_errors(notebook) == []
 
@@ -51,7 +60,7 @@ def test_a_blank_release_says_only_which_answers_are_missing(released: str, tmp_
 @pytest.mark.slow
 @pytest.mark.parametrize("released", RELEASED)
 def test_a_solved_release_runs_without_an_error(released: str, tmp_path: Path) -> None:
-    notebook = run_all(solved(release(released), source(released)), tmp_path)
+    notebook = run_all(solved(release(released), source(released)), beside(released, tmp_path))
     assert [f"{error.ename}: {error.evalue}" for _, error in errors(notebook)] == []
 
 
