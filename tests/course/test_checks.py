@@ -190,7 +190,7 @@ def test_a_wrong_signature_gets_advice_instead_of_a_blamed_mistake() -> None:
     assert "Keep the signature" in str(caught.value) and "Likely mistake" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("name", "model"), RELATIVE_ERROR_MISTAKES.items(), ids=lambda v: str(v)[:50])
+@pytest.mark.parametrize(("name", "model"), RELATIVE_ERROR_MISTAKES.items(), ids=lambda v: v[:50] if isinstance(v, str) else "model")
 def test_each_relative_error_mistake_is_caught_and_named(name: str, model) -> None:
     def visible_then_hidden():
         check_relative_error(model, 3.0, 1.0, expected=2 / 3)
@@ -202,7 +202,7 @@ def test_each_relative_error_mistake_is_caught_and_named(name: str, model) -> No
     assert name in str(caught.value)
 
 
-@pytest.mark.parametrize(("name", "model"), ORDER_OF_ACCURACY_MISTAKES.items(), ids=lambda v: str(v)[:50])
+@pytest.mark.parametrize(("name", "model"), ORDER_OF_ACCURACY_MISTAKES.items(), ids=lambda v: v[:50] if isinstance(v, str) else "model")
 def test_each_order_of_accuracy_mistake_is_caught_and_named(name: str, model) -> None:
     with pytest.raises(AssertionError) as caught:
         check_order_of_accuracy_against(model, solutions.order_of_accuracy, seed=7)
@@ -288,7 +288,7 @@ def test_the_visible_check_names_a_fixed_step_and_a_tiny_default_step() -> None:
 
 
 @pytest.mark.parametrize(("name", "model"), [(n, m) for n, m in ORDER_OF_ACCURACY_MISTAKES.items()
-                                             if not n.startswith("no logarithms")], ids=lambda v: str(v)[:50])
+                                             if not n.startswith("no logarithms")], ids=lambda v: v[:50] if isinstance(v, str) else "model")
 def test_the_visible_check_names_each_order_of_accuracy_mistake_from_p_alone(name: str, model) -> None:
     with pytest.raises(AssertionError) as caught:
         check_order_of_accuracy(model, [0.1, 0.01, 0.001], [0.03, 0.0003, 0.000003], expected=2.0)
