@@ -66,13 +66,15 @@ def _check_keeps_its_input(
 
 # --- Chains of one-input boxes -------------------------------------------------------------------
 
-def _chain_forward(boxes: Sequence[type], x: float) -> float:
+def reference_chain_forward(boxes: Sequence[type], x: float) -> float:
+    """The chain's value: each box's forward on the last one's output."""
     for box_class in boxes:
         x = box_class(x).forward()
     return x
 
 
-def _chain_backward(boxes: Sequence[type], x: float, d_out: float = 1.0) -> float:
+def reference_chain_backward(boxes: Sequence[type], x: float, d_out: float = 1.0) -> float:
+    """d_out · dy/dx: the boxes built forward, then their backwards called last to first."""
     built = []
     for box_class in boxes:
         built.append(box_class(x))
@@ -85,8 +87,8 @@ def _chain_backward(boxes: Sequence[type], x: float, d_out: float = 1.0) -> floa
 def check_chain_forward_against(chain_forward: Callable, *, seed: int) -> None:
     """Hidden-test check on seeded chains of boxes the course does not ask for (so a learner's own boxes cannot interfere)."""
     for chain, x, _ in random_chains(seed):
-        check_chain_forward(chain_forward, chain, x, expected=_chain_forward(chain, x),
-                            backwards=_chain_forward(chain[::-1], x))
+        check_chain_forward(chain_forward, chain, x, expected=reference_chain_forward(chain, x),
+                            backwards=reference_chain_forward(chain[::-1], x))
 
 
 def check_chain_backward_against(chain_backward: Callable, *, seed: int) -> None:
@@ -96,8 +98,8 @@ def check_chain_backward_against(chain_backward: Callable, *, seed: int) -> None
 
 
 def _check_one_chain_backward(chain_backward: Callable, chain: Sequence[type], x: float, d_out: float) -> None:
-    check_chain_backward(chain_backward, chain, x, d_out, expected=_chain_backward(chain, x, d_out),
-                         forward=_chain_forward(chain, x), backwards=_chain_backward(chain[::-1], x, d_out))
+    check_chain_backward(chain_backward, chain, x, d_out, expected=reference_chain_backward(chain, x, d_out),
+                         forward=reference_chain_forward(chain, x), backwards=reference_chain_backward(chain[::-1], x, d_out))
 
 
 def _judge_one_chain_backward(got: Outcome, ran: Collection[object], chain: Sequence[type], x: float, d_out: float) -> None:

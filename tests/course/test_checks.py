@@ -171,15 +171,19 @@ def test_each_difference_mistake_is_caught_and_named(rule: str, name: str, model
     assert name in str(caught.value)
 
 
+def fixed_step(step: float):
+    """A central difference that takes `epsilon` and ignores it, always stepping by `step`."""
+    return lambda f, *vals, arg=0, epsilon=1e-6: solutions.central_difference(f, *vals, arg=arg, epsilon=step)
+
+
+def tiny_default(f, *vals, arg=0, epsilon=1e-13):
+    """A central difference whose default step is lost in rounding."""
+    return solutions.central_difference(f, *vals, arg=arg, epsilon=epsilon)
+
+
 def test_a_fixed_step_and_a_tiny_default_step_are_named() -> None:
-    def fixed_step(f, *vals, arg=0, epsilon=1e-6):
-        return solutions.central_difference(f, *vals, arg=arg, epsilon=1e-4)
-
-    def tiny_default(f, *vals, arg=0, epsilon=1e-13):
-        return solutions.central_difference(f, *vals, arg=arg, epsilon=epsilon)
-
     with pytest.raises(AssertionError, match="`epsilon` argument is ignored"):
-        check_difference_against(fixed_step, solutions.central_difference, seed=7)
+        check_difference_against(fixed_step(1e-4), solutions.central_difference, seed=7)
     with pytest.raises(AssertionError, match="ε too small: your default epsilon=1e-13"):
         check_difference_against(tiny_default, solutions.central_difference, seed=7)
 
@@ -275,14 +279,8 @@ def test_the_visible_check_names_each_difference_mistake_without_the_answer_key(
 
 
 def test_the_visible_check_names_a_fixed_step_and_a_tiny_default_step() -> None:
-    def fixed_step(f, *vals, arg=0, epsilon=1e-6):
-        return solutions.central_difference(f, *vals, arg=arg, epsilon=1e-2)
-
-    def tiny_default(f, *vals, arg=0, epsilon=1e-13):
-        return solutions.central_difference(f, *vals, arg=arg, epsilon=epsilon)
-
     with pytest.raises(AssertionError, match="`epsilon` argument is ignored"):
-        check_difference(fixed_step, cube, 2.0, epsilon=1e-3, expected=12.000001)
+        check_difference(fixed_step(1e-2), cube, 2.0, epsilon=1e-3, expected=12.000001)
     with pytest.raises(AssertionError, match="ε too small: your default epsilon=1e-13"):
         check_difference(tiny_default, math.sin, 3.0, expected=math.cos(3.0), rtol=1e-8)
 
