@@ -42,9 +42,8 @@ workspace:
 # The instructor's side too (solutions, autograder): one line in the instructor's guide.
 instructor: $(VENV)/.installed-instructor
 
-# One test file per worker at a time, as many workers as cores (at most 4: each may run a browser).
 test: $(VENV)/.installed-dev chromium bubblewrap
-	$(RUN) python -m pytest --numprocesses=auto --maxprocesses=4 --dist=loadgroup
+	$(RUN) python -m pytest
 
 # The course as a static JupyterLite site in build/lite/: Pyodide runs it in the browser, no server (lite/).
 lite: $(VENV)/.installed-lab

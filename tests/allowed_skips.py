@@ -43,7 +43,7 @@ ALLOWED_SKIPS = [
 
 def unexplained_skip(nodeid: str, reason: str) -> str | None:
     """Why this skip is not allowed, or None when the allowlist holds it and its condition holds here."""
-    test = nodeid.split("@")[0].split("[")[0]  # pytest-xdist's loadgroup appends "@group"
+    test = nodeid.split("[")[0]
     for allowed in ALLOWED_SKIPS:
         if allowed.test == test and allowed.reason == reason:
             if allowed.allowed_here():

@@ -39,20 +39,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-# Files that share what they build outside their tmp folders run in one xdist worker, one after the other.
-SHARED_BUILDS = {"lite": ("tests/browser/test_lite.py", "tests/course/test_lite_build.py")}
-"""group -> test files: both lite files fill build/lite-cache/, which two builds at once would race on."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` each file stays in one worker (its module fixtures built once),
-    and the files of a SHARED_BUILDS group share a worker."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        group = next((name for name, files in SHARED_BUILDS.items() if path in files), path)
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def course_workspace(tmp_path_factory: pytest.TempPathFactory) -> CourseWorkspace:
     """A throwaway copy of course/ where nbgrader writes its gradebook, releases and autograded notebooks."""
