@@ -1,4 +1,8 @@
-"""The `autograder` command: one sub-command per instructor task, each a thin call into its module."""
+"""The `autograder` command: one sub-command per instructor task, each a thin call into its module.
+
+Only light modules are imported on top: the commands that grade start their workers' fork server
+first, and the course (nbformat, nbgrader: a second of imports) loads while it starts.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .course import Course, CourseError, open_course
+from . import fork_server
 from .limits import MB, Limits
+
+if TYPE_CHECKING:
+    from .course import Course
 
 DEFAULT_LIMITS = Limits()
 
@@ -205,8 +212,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+GRADING_COMMANDS = ("grade", "selfcheck")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in GRADING_COMMANDS and not getattr(args, "scheduler", None):
+        fork_server.start()
+    from .course import CourseError, open_course  # after the fork server: see the module docstring
+
     try:
         course = open_course(args.course)
         return COMMANDS[args.command](course, args)

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
-from multiprocessing import forkserver
 import os
 import sqlite3
 import tempfile
@@ -27,6 +26,7 @@ from typing import Any, Iterable, Iterator
 import nbformat
 from tqdm import tqdm
 
+from . import fork_server
 from .course import Course
 from .grades import AssignmentGrades, read_grades
 from .lifetime import die_with
@@ -105,8 +105,7 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
                   progress_unit: str, gradebook_wait: float) -> Summary:
     patiently(lambda: course.require_in_gradebook(assignment), gradebook_wait)
     if scheduler is None:  # the fork server imports our modules while we plan the run
-        _process_context()
-        forkserver.ensure_running()
+        fork_server.start()
     limits = (limits or Limits()).for_course(course.config)
     isolation = Isolation.detect()
     clean_partial_folders(course, assignment)
@@ -189,7 +188,7 @@ def executing(tasks: list[Task], workers: int | None, scheduler: str | None) -> 
             yield ((futures[f].student, _result(f)) for f in as_completed(futures))
         return
     size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    context = _process_context()
+    context = fork_server.worker_context()
     threads = cf.ThreadPoolExecutor(max_workers=size, thread_name_prefix="grading")
     try:
         futures = {threads.submit(execute_alone, t, context): t for t in tasks}
@@ -216,14 +215,6 @@ def execute_alone(task: Task, context: multiprocessing.context.BaseContext) -> G
 
 class WorkerDied(Exception):
     """The process grading a submission ended without an answer, on every try."""
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """A forkserver with our modules preloaded (the judge too, with the answer key and numpy it
-    imports): workers start fast, and none is forked from a threaded process (which can copy a held lock)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading", "autograder.judge"])
-    return context
 
 
 def _result(future: Any) -> Any:

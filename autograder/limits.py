@@ -9,9 +9,10 @@ timeout alone is the course's: nbgrader's `Execute.timeout` in `nbgrader_config.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from nbgrader.preprocessors import Execute
-from traitlets.config import Config
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 MB = 1024**2
 
@@ -37,4 +38,6 @@ class Limits:
 
 def course_cell_timeout(config: Config) -> int:
     """Seconds a cell may run under this course's config (its `Execute.timeout`, else nbgrader's default)."""
+    from nbgrader.preprocessors import Execute  # here, not on top: the command line reads Limits before nbgrader loads
+
     return int(Execute(config=config).timeout)
