@@ -107,6 +107,14 @@ def test_constants_become_leaves_of_the_graph():
     assert z.parents[0].parents[0] is x
 
 
+def test_parents_are_the_inputs_in_order_and_the_same_objects_on_every_access():
+    x, y = Scalar(2.0), Scalar(3.0)
+    z = (x * y).tanh()
+    product = z.parents[0]
+    assert (x.parents, z.parents, product.parents) == ((), (product,), (x, y))
+    assert z.parents[0] is product and product.parents[0] is x and product.parents[1] is y
+
+
 def test_local_grads_of_an_input_and_of_a_product():
     x = Scalar(3.0)
     z = x * 2.0
