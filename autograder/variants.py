@@ -20,6 +20,9 @@ from nbgrader.utils import is_solution
 from .grades import grade_id
 
 
+SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
+
+
 class VariantError(ValueError):
     """A variants file or a variant does not fit the notebook or the expected format."""
 
@@ -120,3 +123,13 @@ def apply_variant(notebook: nbformat.NotebookNode, variant: Variant) -> nbformat
     for cell_id, source in variant.cells.items():
         answers[cell_id].source = source.rstrip("\n")
     return result
+
+
+def handed_in(release: nbformat.NotebookNode, answered: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What a learner hands in: the release notebook with `answered`'s answer cells (a source notebook,
+    perhaps with a variant applied) written into it, without nbgrader's solution markers."""
+    answers = {
+        cell_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+        for cell_id, cell in answer_cells(answered).items()
+    }
+    return apply_variant(release, Variant("handed in", answers))

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/grading.py [--submissions 40] [--assignments 01_central_difference ...]
 
 Builds a scratch copy of course/ with N submissions spread over the assignments (each one the
-source notebook with a right or wrong variant from variants/ applied, so some cells fail), then in
+release notebook with the answers of the source or of a right or wrong variant from variants/, as a
+learner hands it in, so some cells fail), then in
 the same run, with the sandbox on (bubblewrap and the cgroup, where this machine has them):
 
 1. grades them with `autograder grade --workers 2` and, in a second copy, with `nbgrader autograde`,
@@ -42,7 +43,7 @@ from autograder.kernel_cache import KernelCache, prepare
 from autograder.limits import Limits
 from autograder.release import generate_release
 from autograder.sandbox import Isolation, kernel_packages
-from autograder.variants import apply_variant, load_variants
+from autograder.variants import apply_variant, handed_in, load_variants
 from autograder.worker import execute_submission
 from autograder.writer import Writer
 
@@ -73,8 +74,9 @@ def build_course(root: Path, assignments: list[str], submissions: int) -> Course
 def _submission_pool(course: Course, assignment: str) -> list[tuple[str, nbformat.NotebookNode]]:
     (name,) = course.notebook_names(assignment)
     source = course.read_notebook("source", assignment, name)
-    variants = list(load_variants(assignment, REPO / "course"))
-    return [(name, source)] + [(name, apply_variant(source, v)) for v in variants]
+    release = course.read_notebook("release", assignment, name)
+    answered = [source] + [apply_variant(source, v) for v in load_variants(assignment, REPO / "course")]
+    return [(name, handed_in(release, nb)) for nb in answered]
 
 
 def timed(command: list[str], cwd: Path) -> float:
