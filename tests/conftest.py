@@ -1,5 +1,5 @@
 """Session-wide setup: no per-example deadlines, only allowlisted skips, and nbgrader grading each
-assignment's submissions once, two assignments at a time, for tests to inspect."""
+assignment's submissions once, in worker processes, for tests to inspect."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def assignments_asked_for(items: list[pytest.Item]) -> list[str]:
 @pytest.fixture(scope="session")
 def graded_assignments(request: pytest.FixtureRequest,
                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[GradingPool]:
-    """Every assignment the selected tests ask for, queued at once for nbgrader to grade, two at a time
-    in worker processes (each in a throwaway copy of course/); `.result(assignment)` waits for one."""
+    """Every assignment the selected tests ask for, queued at once for nbgrader to grade, one per core at
+    a time in worker processes (each in a throwaway copy of course/); `.result(assignment)` waits for one."""
     pool = GradingPool(tmp_path_factory.mktemp("graded"))
     pool.start(assignments_asked_for(request.session.items))
     yield pool

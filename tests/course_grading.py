@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 import multiprocessing
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -179,12 +180,13 @@ def grade_assignment(root: Path, assignment: str) -> GradedAssignment:
 
 class GradingPool:
     """nbgrader grading whole assignments, `workers` at a time, each in its own process and workspace
-    under `root`: one nbgrader run keeps about one core busy (it waits on one kernel at a time).
+    under `root`: one nbgrader run keeps about one core busy (it waits on one kernel at a time), so by
+    default one worker per core, at most four.
 
     Workers are spawned, not forked: the test process may hold threads (a browser driver) by then.
     """
 
-    def __init__(self, root: Path, workers: int = 2):
+    def __init__(self, root: Path, workers: int = min(4, os.cpu_count() or 1)):
         self.root = root
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         self._graded: dict[str, Future[GradedAssignment]] = {}

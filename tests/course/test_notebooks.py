@@ -1,8 +1,8 @@
 """Every assignment's notebook: it runs within Binder's memory, and nbgrader grades it as labelled.
 
 The right and wrong submissions are data (course/variants/<assignment>.yml) applied to the source
-notebook. Each assignment's source runs once in a fresh kernel and nbgrader autogrades its whole batch
-once, two assignments at a time in worker processes (the session fixtures `graded_assignments`, `graded`).
+notebook. Each assignment's source runs once in a fresh kernel, and nbgrader autogrades its whole
+batch once, in a worker process per core (the session fixtures `graded_assignments`, `graded`).
 The checks behind each notebook's test cells are tested in test_notebook_0N.py.
 """
 
