@@ -48,11 +48,12 @@ def assignments_asked_for(items: list[pytest.Item]) -> list[str]:
                    and "assignment" in getattr(getattr(item, "callspec", None), "params", {})})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def graded_assignments(request: pytest.FixtureRequest,
                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[GradingPool]:
-    """Every assignment the selected tests ask for, queued at once for nbgrader to grade, one per core at
-    a time in worker processes (each in a throwaway copy of course/); `.result(assignment)` waits for one."""
+    """Every assignment the selected tests ask for, queued as the session starts for nbgrader to grade,
+    one per core at a time in low-priority worker processes (each in a throwaway copy of course/), so
+    that grading overlaps the tests before them; `.result(assignment)` waits for one."""
     pool = GradingPool(tmp_path_factory.mktemp("graded"))
     pool.start(assignments_asked_for(request.session.items))
     yield pool

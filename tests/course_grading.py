@@ -183,12 +183,15 @@ class GradingPool:
     under `root`: one nbgrader run keeps about one core busy (it waits on one kernel at a time), so by
     default one worker per core, at most four.
 
-    Workers are spawned, not forked: the test process may hold threads (a browser driver) by then.
+    Workers (and the kernels they start) run at low priority, `nice` 10: queued as a session starts,
+    they use the CPU that other tests leave idle and barely slow those down. They are spawned, not
+    forked: the test process may hold threads (a browser driver).
     """
 
     def __init__(self, root: Path, workers: int = min(4, os.cpu_count() or 1)):
         self.root = root
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=os.nice, initargs=(10,))
         self._graded: dict[str, Future[GradedAssignment]] = {}
 
     def start(self, assignments: Iterable[str]) -> None:
