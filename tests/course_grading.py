@@ -4,13 +4,17 @@ A `CourseWorkspace` is a throwaway copy of course/ (config, source, release) whe
 write its gradebook and folders. Per assignment it regenerates the release once, builds the
 submissions (the source notebook as is, the blank release, every variant in
 course/variants/<assignment>.yml), autogrades them all in ONE nbgrader call, and reads back each
-test cell's score and error text. tests/conftest.py caches that per assignment for the session.
+test cell's score and error text. A `GradingPool` does that for several assignments at once, each
+in a workspace and a worker process of its own; tests/conftest.py keeps one for the session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+import multiprocessing
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -151,6 +155,59 @@ class CourseWorkspace:
         """Grade the source, the blank release and every variant of an assignment."""
         blank = nbformat.read(self.release(assignment), as_version=4)
         return self.grade(assignment, build_submissions(assignment, blank))
+
+
+@dataclass(frozen=True)
+class GradedAssignment:
+    """What one worker learns about an assignment: the source's own run in a fresh kernel, and, in a
+    workspace of its own, the release nbgrader regenerated from source and its verdict on each
+    submission by student id."""
+
+    source_run: Execution
+    release: nbformat.NotebookNode
+    submissions: dict[str, GradedSubmission]
+
+
+def grade_assignment(root: Path, assignment: str) -> GradedAssignment:
+    """Run the source notebook, then regenerate the release and grade the source, the blank release and
+    every variant, in a new workspace at `root` (a GradingPool's worker runs this)."""
+    source_run = execute_notebook(source_notebook(assignment))
+    root.mkdir(parents=True)
+    workspace = CourseWorkspace(root)
+    submissions = workspace.grade_variants(assignment)
+    return GradedAssignment(source_run, nbformat.read(workspace.release(assignment), as_version=4), submissions)
+
+
+class GradingPool:
+    """nbgrader grading whole assignments, `workers` at a time, each in its own process and workspace
+    under `root`: one nbgrader run keeps about one core busy (it waits on one kernel at a time), so by
+    default one worker per core, at most four.
+
+    Workers (and the kernels they start) run at low priority, `nice` 10: queued as a session starts,
+    they use the CPU that other tests leave idle and barely slow those down. They are spawned, not
+    forked: the test process may hold threads (a browser driver).
+    """
+
+    def __init__(self, root: Path, workers: int = min(4, os.cpu_count() or 1)):
+        self.root = root
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=os.nice, initargs=(10,))
+        self._graded: dict[str, Future[GradedAssignment]] = {}
+
+    def start(self, assignments: Iterable[str]) -> None:
+        """Queue these assignments' grading, in order, unless already queued."""
+        for assignment in assignments:
+            if assignment not in self._graded:
+                self._graded[assignment] = self._pool.submit(grade_assignment, self.root / assignment, assignment)
+
+    def result(self, assignment: str) -> GradedAssignment:
+        """The assignment's grades, waiting for its worker to finish (queued now if it was not)."""
+        self.start([assignment])
+        return self._graded[assignment].result()
+
+    def close(self) -> None:
+        """Drop what no test asked for yet and stop the workers."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- Assertions the per-notebook tests share -----------------------------------------------------

@@ -85,9 +85,12 @@ def open_notebook(page: Page) -> Iterator:
         for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE'}); }""")
 
 
-def run_every_cell(page: Page) -> None:
+def run_every_cell(page: Page, cells: int) -> None:
     """Shift-Enter from the top, one cell at a time, as a learner does (Ctrl-Enter on the last
-    cell, which Shift-Enter would give a new empty cell below)."""
+    cell, which Shift-Enter would give a new empty cell below). First the page must show all the
+    notebook's `cells`: a notebook just opened may show one empty cell until its content arrives."""
+    wait_for(page, f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell').length === {cells}",
+             f"the notebook's {cells} cells to show")
     prompts = page.evaluate(PROMPTS)
     select_cell(page, page.locator(f"{NOTEBOOK} .jp-Cell").first)
     for index, prompt in enumerate(prompts):
@@ -96,7 +99,8 @@ def run_every_cell(page: Page) -> None:
             page.keyboard.press(key)
         else:
             run_code_cell(page, index, key)
-    wait_for(page, SETTLED, "every cell to finish")
+    # Each cell has finished; a hang guard for the kernel to go idle (slow under Pyodide on a loaded machine).
+    wait_for(page, SETTLED, "every cell to finish", timeout=180_000)
 
 
 def save(page: Page) -> None:
@@ -153,8 +157,9 @@ def test_the_release_notebooks_are_found():
 def run_as_a_learner(path: str, course: Path, page: Page, open_notebook) -> nbformat.NotebookNode:
     """Open the notebook, run every cell from the top, save, and read back what the kernel wrote;
     every code cell must have run, in page order."""
+    cells = len(nbformat.read(course / path, as_version=4).cells)
     open_notebook(path)
-    run_every_cell(page)
+    run_every_cell(page, cells)
     save(page)
     notebook = nbformat.read(course / path, as_version=4)
     assert never_ran(notebook) == []

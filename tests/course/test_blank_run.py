@@ -1,70 +1,19 @@
 """Run All on a release notebook, as a learner's first move: blank, every cell that cannot work yet
 says which answer it waits for; solved, no cell fails.
 
-Every notebook in course/release/ (new ones included as they land) is executed by nbclient in a
-fresh kernel, blank and with the source's answers written in. The rule for what a blank run may
-show lives in tests/learner_runs.py, which the JupyterLab, JupyterLite and learner-environment
-tests enforce too.
+This file tests the rule itself, on hand-made outputs; it lives in tests/learner_runs.py. Every
+notebook in course/release/ (new ones included as they land) is run blank and solved under that
+rule in a learner's own environment by nbclient (test_learner_environment.py), in JupyterLab
+(tests/browser/test_course_e2e.py), and solved in JupyterLite (tests/browser/test_lite.py).
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import nbformat
-import pytest
-from nbclient import NotebookClient
 
 from backprop_lab.unwritten import STUB_ADVICE
-from learner_runs import errors, solved, unexplained_errors
+from learner_runs import unexplained_errors
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE = ROOT / "course"
-RELEASED = sorted(path.relative_to(COURSE).as_posix() for path in COURSE.glob("release/*/*.ipynb"))
-CELL_TIMEOUT = 300  # a hang guard only: time budgets are measured by benchmarks/notebooks.py
-
-
-def run_all(notebook: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
-    """Run every cell top to bottom in a fresh kernel, going on past errors so that every cell's own
-    message is seen, and return the notebook with its outputs."""
-    NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
-    return notebook
-
-
-def beside(released: str, folder: Path) -> Path:
-    """`folder` holding the files a learner gets beside the notebook (07's digits), as in their workspace."""
-    for path in (COURSE / released).parent.iterdir():
-        if path.is_file() and path.suffix != ".ipynb":
-            shutil.copy2(path, folder / path.name)
-    return folder
-
-
-def release(released: str) -> nbformat.NotebookNode:
-    return nbformat.read(COURSE / released, as_version=4)
-
-
-def source(released: str) -> nbformat.NotebookNode:
-    return nbformat.read(COURSE / released.replace("release/", "source/", 1), as_version=4)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("released", RELEASED)
-def test_a_blank_release_says_only_which_answers_are_missing(released: str, tmp_path: Path) -> None:
-    notebook = run_all(release(released), beside(released, tmp_path))
-    assert errors(notebook), "a blank notebook with answers to write should say so somewhere"
-    assert unexplained_errors(notebook) == []
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("released", RELEASED)
-def test_a_solved_release_runs_without_an_error(released: str, tmp_path: Path) -> None:
-    notebook = run_all(solved(release(released), source(released)), beside(released, tmp_path))
-    assert [f"{error.ename}: {error.evalue}" for _, error in errors(notebook)] == []
-
-
-# --- The rule itself, on hand-made outputs ---------------------------------------------------------
 
 def cell(source: str, role: dict | None = None, error: tuple[str, str] | None = None) -> nbformat.NotebookNode:
     """A code cell with nbgrader's metadata `role` and, if given, the error (ename, evalue) it raised."""

@@ -1,7 +1,8 @@
 """Every assignment's notebook: it runs within Binder's memory, and nbgrader grades it as labelled.
 
 The right and wrong submissions are data (course/variants/<assignment>.yml) applied to the source
-notebook; nbgrader autogrades each assignment's whole batch once (the session fixture `graded`).
+notebook. Each assignment's source runs once in a fresh kernel, and nbgrader autogrades its whole
+batch once, in a worker process per core (the session fixtures `graded_assignments`, `graded`).
 The checks behind each notebook's test cells are tested in test_notebook_0N.py.
 """
 
@@ -13,12 +14,12 @@ import pytest
 from autograder.variants import load_variants
 from course_grading import (
     COURSE,
+    GradingPool,
     assert_caught,
     assert_full_marks,
     assert_zero,
     assignments,
     autograded_test_ids,
-    execute_notebook,
     graded_variant,
     source_notebook,
 )
@@ -45,9 +46,9 @@ def test_every_assignment_of_the_course_is_here() -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_runs_within_binder_memory(assignment: str) -> None:
+def test_source_runs_within_binder_memory(graded_assignments: GradingPool, assignment: str) -> None:
     """Binder's 1 GB; its 30 s budget is a clock, measured by benchmarks/notebooks.py instead."""
-    run = execute_notebook(source_notebook(assignment))
+    run = graded_assignments.result(assignment).source_run
     assert run.peak_rss_bytes < 1 << 30, f"the kernel peaked at {run.peak_rss_bytes / 2**20:.0f} MiB"
 
 

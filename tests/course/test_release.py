@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from course_grading import (
-    CourseWorkspace,
+    GradingPool,
     assignments,
     autograded_test_ids,
     nbgrader_meta,
@@ -30,8 +30,9 @@ def test_source_outputs_are_stripped(assignment: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_is_regenerated_from_source(course_workspace: CourseWorkspace, assignment: str) -> None:
-    regenerated = nbformat.read(course_workspace.release(assignment), as_version=4)
+def test_release_is_regenerated_from_source(graded_assignments: GradingPool, assignment: str) -> None:
+    """Compared with the release nbgrader regenerated from source to grade the assignment's variants."""
+    regenerated = graded_assignments.result(assignment).release
     committed_path = release_notebook(assignment)
     assert committed_path.exists(), f"run `cd course && nbgrader generate_assignment {assignment}` and commit"
     committed = nbformat.read(committed_path, as_version=4)

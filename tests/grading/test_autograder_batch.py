@@ -69,8 +69,8 @@ def submissions(root: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
-    root = fx.build_course(tmp_path_factory.mktemp("bad") / "course")
+def graded(demo_course: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("bad") / "course")
     for student, (content, extra) in submissions(root).items():
         fx.submit(root, student, content, extra)
     before = {p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()}

@@ -49,8 +49,8 @@ wrong:
 
 
 @pytest.fixture(scope="module")
-def course_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fx.build_course(tmp_path_factory.mktemp("commands") / "course")
+def course_root(demo_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fx.copy_course(demo_course, tmp_path_factory.mktemp("commands") / "course")
 
 
 def digest(path: Path) -> str:
@@ -176,8 +176,8 @@ def listener() -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def options_root(tmp_path_factory: pytest.TempPathFactory, listener: int) -> Path:
-    root = fx.build_course(tmp_path_factory.mktemp("options") / "course")
+def options_root(demo_course: Path, tmp_path_factory: pytest.TempPathFactory, listener: int) -> Path:
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("options") / "course")
     for student, square in OPTION_BATCH.items():
         fx.submit(root, student, fx.answered(root, square=square.replace("{port}", str(listener))))
     return root

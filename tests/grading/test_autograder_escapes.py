@@ -103,8 +103,8 @@ def listener():
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory, listener: socket.socket):
-    root = fx.build_course(tmp_path_factory.mktemp("escapes") / "course")
+def batch(demo_course: Path, tmp_path_factory: pytest.TempPathFactory, listener: socket.socket):
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("escapes") / "course")
     gradebook = root / "gradebook.db"
     targets = [str(gradebook), str(root / "source" / fx.ASSIGNMENT / "planted.py"),
                str(root / "submitted" / "honest" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb")]

@@ -41,9 +41,9 @@ def grade_rows(root: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def ungraded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ungraded(demo_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A course with the mixed batch submitted and nothing graded: copy it before grading."""
-    root = fx.build_course(tmp_path_factory.mktemp("ungraded") / "course")
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("ungraded") / "course")
     for student, nb in fx.mixed_batch(root).items():
         fx.submit(root, student, nb)
     return root

@@ -14,8 +14,8 @@ from autograder.integrity import check_notebook, is_other_assignment
 pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory):
-    return fx.release_notebook(fx.build_course(tmp_path_factory.mktemp("integrity") / "course"))
+def release(demo_course):
+    return fx.release_notebook(demo_course)
 
 
 def findings_for(release: nbformat.NotebookNode, square: str) -> list[str]:

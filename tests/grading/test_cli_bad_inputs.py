@@ -44,8 +44,8 @@ BAD = {  # id -> (arguments after --course, what the one line must say)
 
 
 @pytest.fixture(scope="module")
-def course_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = fx.build_course(tmp_path_factory.mktemp("bad-inputs") / "course")
+def course_root(demo_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("bad-inputs") / "course")
     (root.parent / "corrupt.zip").write_bytes(b"PK\x03\x04 this was cut off mid-download")
     (root.parent / "download").mkdir()
     return root

@@ -26,8 +26,8 @@ MB = 1024**2
 
 
 @pytest.fixture()
-def course_root(tmp_path: Path) -> Path:
-    return fx.build_course(tmp_path / "course")
+def course_root(demo_course: Path, tmp_path: Path) -> Path:
+    return fx.copy_course(demo_course, tmp_path / "course")
 
 
 def honest_text(root: Path) -> str:

@@ -103,8 +103,8 @@ def start(root: Path, run: str, *options: str, stderr: int = subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = fx.build_course(tmp_path_factory.mktemp("faults") / "course")
+def course(demo_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = fx.copy_course(demo_course, tmp_path_factory.mktemp("faults") / "course")
     for student, nb in honest(root).items():
         fx.submit(root, student, nb)
     return root

@@ -13,8 +13,9 @@ from autograder.cli import main
 pytestmark = pytest.mark.slow
 
 
-def test_a_missing_variants_file_is_a_failure_with_its_own_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    root = fx.build_course(tmp_path / "course")
+def test_a_missing_variants_file_is_a_failure_with_its_own_line(demo_course: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    root = fx.copy_course(demo_course, tmp_path / "course")
     assert not (root / "variants").exists()
     assert main(["--course", str(root), "selfcheck", fx.ASSIGNMENT, "--workers", "1"]) == 1
     out, err = capsys.readouterr()
