@@ -15,24 +15,15 @@ import re
 
 import nbformat
 
-from autograder.variants import Variant, answer_cells, apply_variant
+from autograder.variants import SOLUTION_MARKERS, answer_cells, handed_in
 from backprop_lab.unwritten import STUB_ADVICE
 
-SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"  # how a saved notebook holds a widget's output
 STUB = "raise NotImplementedError()"
 # How a test cell fails: a plain assert, or the checks' CheckFailed (an AssertionError that shows its message alone).
 TEST_FAILURES = {"AssertionError", "CheckFailed"}
+solved = handed_in  # a solved run runs the release with the source's answers written in
 WAITING = re.compile(r"Not written yet: write (?P<answers>.+?) above to see .+\.")
-
-
-def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The release notebook with the source's answers written into its answer cells."""
-    answers = {
-        grade_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
-        for grade_id, cell in answer_cells(source).items()
-    }
-    return apply_variant(release, Variant("reference answers", answers))
 
 
 def errors(notebook: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, dict]]:

@@ -22,6 +22,7 @@ SETTLED = f"""() => {{ const p = ({PROMPTS})();
     const idle = document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]');
     return idle !== null && p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
 KERNEL_IDLE = f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]'
+KERNEL_STATUS = f"() => document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator')?.dataset.status ?? null"
 
 
 def dialogs(page: Page) -> list[str]:

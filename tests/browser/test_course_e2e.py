@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from lab_page import (CURRENT_TAB, DIALOG, KERNEL_IDLE, NOTEBOOK, PROMPTS, SETTLED, click, menu, run_code_cell,
+from lab_page import (CURRENT_TAB, DIALOG, KERNEL_IDLE, KERNEL_STATUS, NOTEBOOK, PROMPTS, SETTLED, click, menu, run_code_cell,
                       select_cell, wait_for, wait_for_selector)
 from learner_runs import WIDGET_MIME, errors, solved, unexplained_errors
 
@@ -100,7 +100,11 @@ def run_every_cell(page: Page, cells: int) -> None:
         else:
             run_code_cell(page, index, key)
     # Each cell has finished; a hang guard for the kernel to go idle (slow under Pyodide on a loaded machine).
-    wait_for(page, SETTLED, "every cell to finish", timeout=180_000)
+    try:
+        wait_for(page, SETTLED, "every cell to finish", timeout=180_000)
+    except AssertionError as error:  # say what the page shows: which cells ran, and the kernel's status
+        raise AssertionError(f"{error}; prompts {page.evaluate(PROMPTS)}; kernel status "
+                             f"{page.evaluate(KERNEL_STATUS)!r}") from None
 
 
 def save(page: Page) -> None:
