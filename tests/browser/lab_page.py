@@ -17,12 +17,14 @@ CURRENT_TAB = "#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current"
 # Each cell's prompt, "[ ]:", "[*]:" or "[7]:" for a code cell and null for any other cell.
 PROMPTS = f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-Cell')].map(cell =>
     cell.classList.contains('jp-CodeCell') ? cell.querySelector('.jp-InputPrompt').textContent : null)"""
+# The kernel's status: the notebook toolbar's execution indicator, or, when the toolbar has no room
+# for it (JupyterLab moves items of a narrow toolbar into a menu), the session JupyterLite exposes.
+KERNEL_STATUS = f"""() => document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator')?.dataset.status
+    ?? window.jupyterapp?.shell.currentWidget?.sessionContext?.kernelDisplayStatus ?? null"""
 # The kernel is idle, some code cell has run and none is waiting to run ("[*]:").
 SETTLED = f"""() => {{ const p = ({PROMPTS})();
-    const idle = document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]');
-    return idle !== null && p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
+    return ({KERNEL_STATUS})() === 'idle' && p.some(t => t && /\\d/.test(t)) && !p.some(t => t && t.includes('*')); }}"""
 KERNEL_IDLE = f'{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]'
-KERNEL_STATUS = f"() => document.querySelector('{NOTEBOOK} .jp-Notebook-ExecutionIndicator')?.dataset.status ?? null"
 
 
 def dialogs(page: Page) -> list[str]:
