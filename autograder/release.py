@@ -23,7 +23,8 @@ def generate_release(assignment: str, course: str | os.PathLike = "course") -> P
     return handle.folder("release") / assignment
 
 
-REGIONS = (("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"))
+SOLUTION_REGION = ("### BEGIN SOLUTION", "### END SOLUTION")
+REGIONS = (SOLUTION_REGION, ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"))
 
 
 def release(course: Course, assignments: list[str]) -> list[str]:

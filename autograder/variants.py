@@ -18,9 +18,7 @@ import yaml
 from nbgrader.utils import is_solution
 
 from .grades import grade_id
-
-
-SOLUTION_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
+from .release import SOLUTION_REGION
 
 
 class VariantError(ValueError):
@@ -129,7 +127,7 @@ def handed_in(release: nbformat.NotebookNode, answered: nbformat.NotebookNode) -
     """What a learner hands in: the release notebook with `answered`'s answer cells (a source notebook,
     perhaps with a variant applied) written into it, without nbgrader's solution markers."""
     answers = {
-        cell_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+        cell_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_REGION)
         for cell_id, cell in answer_cells(answered).items()
     }
     return apply_variant(release, Variant("handed in", answers))

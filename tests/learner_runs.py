@@ -15,7 +15,7 @@ import re
 
 import nbformat
 
-from autograder.variants import SOLUTION_MARKERS, answer_cells, handed_in
+from autograder.variants import answer_cells, handed_in
 from backprop_lab.unwritten import STUB_ADVICE
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"  # how a saved notebook holds a widget's output

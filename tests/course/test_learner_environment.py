@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from learner_runs import SOLUTION_MARKERS, WIDGET_MIME, errors, solved, unexplained_errors
+from autograder.release import SOLUTION_REGION
+from learner_runs import WIDGET_MIME, errors, solved, unexplained_errors
 
 pytestmark = pytest.mark.slow
 
@@ -193,7 +194,7 @@ def answer_lines() -> dict[str, str]:
             inside = False
             for line in cell.source.splitlines():
                 marker = line.strip()
-                if marker in SOLUTION_MARKERS:
+                if marker in SOLUTION_REGION:
                     inside = marker == "### BEGIN SOLUTION"
                 elif inside and not is_trivial(marker):
                     lines[marker] = path.parent.name
