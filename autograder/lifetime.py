@@ -19,13 +19,20 @@ import threading
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Have this process receive SIGKILL when its parent ends (a no-op outside Linux)."""
+def die_with_parent(parent: int) -> None:
+    """Have this freshly forked process receive SIGKILL when `parent`, the process that forked it, ends.
+
+    If `parent` ended before the request was made (between fork and prctl), this process has already
+    been handed to another parent and would never get the signal: it ends at once instead.
+    A no-op outside Linux.
+    """
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) refused")
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def die_with(pid: int) -> None:

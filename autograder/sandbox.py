@@ -148,7 +148,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             env = {**env, "HOME": self.folder, "TMPDIR": self.folder,
                    "IPYTHONDIR": os.path.join(self.folder, ".ipython")}
         kw["env"] = {**env, **KERNEL_ENV}
-        kw["preexec_fn"] = self._limit_child
+        kw["preexec_fn"] = functools.partial(self._limit_child, os.getpid())
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
     def _sandbox(self) -> bubblewrap.Sandbox:
@@ -160,15 +160,16 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _cache(self) -> KernelCache | None:
         return KernelCache(Path(self.kernel_cache)) if self.kernel_cache else None
 
-    def _limit_child(self) -> None:
-        """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel."""
+    def _limit_child(self, launcher: int) -> None:
+        """Runs in the forked child, before exec: the cgroup and the limits are inherited by the kernel,
+        which dies with `launcher`, the grading worker that started it."""
         cgroup.Group(tuple(Path(f) for f in self.cgroup_folders)).join()
         if self.memory_limit:
             resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
         if self.file_size_limit:
             resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        die_with_parent()
+        die_with_parent(launcher)
         if self.isolate_network and not self.sandboxed:
             _unshare_network()
 
