@@ -4,12 +4,13 @@ The site is built once for the module (from course/release, with a solved copy b
 and the learner package) and served from a free loopback port. Every request a page makes for another
 host is recorded (the record must stay empty), and refused by a proxy, so nothing leaves the machine. Each test opens
 a notebook in a fresh browser context, runs every cell with Shift-Enter as a learner does, and reads
-back what Pyodide produced.
+back what Pyodide produced. Notebooks are opened one ahead (`LitePages`): the next test's Pyodide
+starts while this test's cells run, on the core they leave idle.
 
 What runs, and why (about 1-2 minutes a notebook on a loaded 2-core machine): every solved notebook,
 01 to 05 (all code runs under Pyodide, no errors, widgets draw and respond), and the blank 01 (the
-course's "Not written yet" messages, and only those). The blank 02-05 raise the same errors from
-the same backprop_lab code, which the JupyterLab end-to-end test already checks.
+course's "Not written yet" messages, and only those). The other blank notebooks raise the same
+errors from the same backprop_lab code, which tests/course/test_learner_environment.py checks.
 """
 
 from __future__ import annotations
@@ -125,28 +126,85 @@ def elsewhere() -> list[str]:
     return []
 
 
-@pytest.fixture
-def lite_page(lite_browser, lite_url: str, elsewhere: list[str]) -> Iterator[Page]:
-    """A page with its own browser storage (JupyterLite keeps a learner's files there); each request
-    it makes for another host is recorded in `elsewhere` (and refused by the proxy)."""
-    context = lite_browser.new_context(viewport={"width": 1400, "height": 1000})
-    site = urlsplit(lite_url).netloc
+def new_lite_page(browser, url: str, elsewhere: list[str]) -> Page:
+    """A page in a context of its own (JupyterLite keeps a learner's files in browser storage); each
+    request it makes for another host is recorded in `elsewhere` (and refused by the proxy)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    site = urlsplit(url).netloc
 
     def record_if_elsewhere(request) -> None:
         if urlsplit(request.url).netloc not in ("", site):  # "" for data: and blob: URLs
             elsewhere.append(request.url)
 
     context.on("request", record_if_elsewhere)
-    yield context.new_page()
-    context.close()
+    return context.new_page()
 
 
-def open_in_lite(page: Page, url: str, path: str) -> None:
-    """Open a notebook of the site and wait until Pyodide's kernel is ready for it."""
-    page.goto(f"{url}/lab/index.html?path={path}")
-    page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=120_000)
-    page.wait_for_function(KERNEL_IDLE, timeout=300_000)
-    assert page.evaluate(f"() => {CURRENT}.sessionContext.kernelDisplayName") == "Python (Pyodide)"
+@pytest.fixture
+def lite_page(lite_browser, lite_url: str, elsewhere: list[str]) -> Iterator[Page]:
+    """A page of its own, for a test that opens no notebook."""
+    page = new_lite_page(lite_browser, lite_url, elsewhere)
+    yield page
+    page.context.close()
+
+
+class LitePages:
+    """Notebooks of the site opened one ahead, in the order the module's tests run them: opening one
+    starts the next (a page of its own, so its Pyodide kernel starts while this one's cells run)."""
+
+    def __init__(self, browser, url: str, elsewhere: list[str], order: list[str]) -> None:
+        self.browser, self.url, self.elsewhere, self.order = browser, url, elsewhere, order
+        self.opening: dict[str, Page] = {}
+
+    def open(self, path: str) -> Page:
+        """The page of notebook `path`, its kernel ready; the caller closes it (`page.context.close()`)."""
+        page = self.opening.pop(path, None) or self._start(path)
+        following = self.order[self.order.index(path) + 1:] if path in self.order else []
+        if following and following[0] not in self.opening:
+            self.opening[following[0]] = self._start(following[0])
+        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=120_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=300_000)
+        assert page.evaluate(f"() => {CURRENT}.sessionContext.kernelDisplayName") == "Python (Pyodide)"
+        return page
+
+    def _start(self, path: str) -> Page:
+        page = new_lite_page(self.browser, self.url, self.elsewhere)
+        page.goto(f"{self.url}/lab/index.html?path={path}")
+        return page
+
+    def close(self) -> None:
+        for page in self.opening.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="module")
+def lite_pages(lite_browser, lite_url: str, elsewhere: list[str]) -> Iterator[LitePages]:
+    """The module's notebooks in test order: the blank first one, then every solved one."""
+    pages = LitePages(lite_browser, lite_url, elsewhere,
+                      [site_path(RELEASED[0])] + [site_path(solved_path(released)) for released in RELEASED])
+    yield pages
+    pages.close()
+
+
+@pytest.fixture
+def lite_notebook(lite_pages: LitePages) -> Iterator:
+    """lite_notebook(released, path) opens `path`, the site's copy of the notebook `released` (blank or
+    solved: the same cells), runs every cell from the top as a learner does and reads it back;
+    every code cell ran, in order. Returns the page and the notebook."""
+    opened: list[Page] = []
+
+    def run(released: str, path: str) -> tuple[Page, nbformat.NotebookNode]:
+        page = lite_pages.open(path)
+        opened.append(page)
+        run_every_cell(page, len(nbformat.read(COURSE / released, as_version=4).cells))
+        notebook = read_back(page)
+        assert never_ran(notebook) == []
+        assert ran_top_to_bottom(notebook)
+        return page, notebook
+
+    yield run
+    for page in opened:
+        page.context.close()
 
 
 def read_back(page: Page) -> nbformat.NotebookNode:
@@ -172,17 +230,6 @@ def printed(notebook: nbformat.NotebookNode) -> str:
     return "".join(text if isinstance(text, str) else "".join(text) for text in texts)
 
 
-def run_in_lite(page: Page, url: str, released: str, path: str) -> nbformat.NotebookNode:
-    """Open `path`, the site's copy of the notebook `released` (blank or solved: the same cells), run every
-    cell from the top as a learner does, and read back; every code cell ran, in order."""
-    open_in_lite(page, url, path)
-    run_every_cell(page, len(nbformat.read(COURSE / released, as_version=4).cells))
-    notebook = read_back(page)
-    assert never_ran(notebook) == []
-    assert ran_top_to_bottom(notebook)
-    return notebook
-
-
 def test_a_request_to_another_host_is_recorded_and_refused(lite_page, lite_url, elsewhere):
     lite_page.goto(f"{lite_url}/lab/index.html")
     try:
@@ -193,8 +240,8 @@ def test_a_request_to_another_host_is_recorded_and_refused(lite_page, lite_url, 
         elsewhere.clear()  # this test's own request: the others must find the record empty
 
 
-def test_blank_first_notebook_shows_only_the_course_messages(lite_page, lite_url, elsewhere):
-    notebook = run_in_lite(lite_page, lite_url, RELEASED[0], site_path(RELEASED[0]))
+def test_blank_first_notebook_shows_only_the_course_messages(lite_notebook, elsewhere):
+    _, notebook = lite_notebook(RELEASED[0], site_path(RELEASED[0]))
     assert errors(notebook), "a blank notebook should stop where answers are missing"
     assert unexplained_errors(notebook) == []
     assert any(NOT_WRITTEN in error.evalue for _, error in errors(notebook))
@@ -202,12 +249,12 @@ def test_blank_first_notebook_shows_only_the_course_messages(lite_page, lite_url
 
 
 @pytest.mark.parametrize("released", RELEASED)
-def test_solved_notebook_runs_cleanly_and_its_widgets_respond(released, lite_page, lite_url, elsewhere):
-    notebook = run_in_lite(lite_page, lite_url, released, site_path(solved_path(released)))
+def test_solved_notebook_runs_cleanly_and_its_widgets_respond(released, lite_notebook, elsewhere):
+    page, notebook = lite_notebook(released, site_path(solved_path(released)))
     assert [f"{e.ename}: {e.evalue}" for _, e in errors(notebook)] == []
     widgets = sum(WIDGET_MIME in output.get("data", {})
                   for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
-    check_widgets(lite_page, widgets)
+    check_widgets(page, widgets)
     if "gpu" in released:
         assert "GPU: this notebook runs in your web browser (Pyodide)" in printed(notebook)
     assert elsewhere == []

@@ -3,8 +3,9 @@ says which answer it waits for; solved, no cell fails.
 
 This file tests the rule itself, on hand-made outputs; it lives in tests/learner_runs.py. Every
 notebook in course/release/ (new ones included as they land) is run blank and solved under that
-rule in a learner's own environment by nbclient (test_learner_environment.py), in JupyterLab
-(tests/browser/test_course_e2e.py), and solved in JupyterLite (tests/browser/test_lite.py).
+rule in a learner's own environment by nbclient (test_learner_environment.py), and solved in
+JupyterLab (tests/browser/test_course_e2e.py) and JupyterLite (tests/browser/test_lite.py); the
+blank first notebook in both of those too.
 """
 
 from __future__ import annotations
