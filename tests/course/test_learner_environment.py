@@ -195,7 +195,7 @@ def answer_lines() -> dict[str, str]:
             for line in cell.source.splitlines():
                 marker = line.strip()
                 if marker in SOLUTION_REGION:
-                    inside = marker == "### BEGIN SOLUTION"
+                    inside = marker == SOLUTION_REGION[0]
                 elif inside and not is_trivial(marker):
                     lines[marker] = path.parent.name
     return lines
