@@ -11,9 +11,10 @@ the same run, with the sandbox on (bubblewrap and the cgroup, where this machine
    interleaved per assignment, both as the command-line programs; prints both times, the speed-up
    (goal: at least 1.8x on 2 cores), whether the scores agree, and `uptime` before and after;
 2. per notebook, one submission per assignment run alone (median of --repeats), with the course's
-   prepared kernel cache (font list and bytecode, see `autograder.kernel_cache`) and without it,
-   alternating: kernel start (scratch copy, sandbox, kernel ready, integrity baseline), the cells
-   that import, the other cells, the end (judge, kernel shutdown) and recording (the one writer);
+   prepared kernel cache (font list and bytecode, see `autograder.kernel_cache`) and with its font
+   list alone (what kernels had before the bytecode), alternating; it needs bubblewrap: kernel
+   start (scratch copy, sandbox, kernel ready, integrity baseline), the cells that import, the
+   other cells, the end (judge, kernel shutdown) and recording (the one writer);
 3. the same submission through our pipeline with and without the sandbox (bubblewrap and the
    cgroup; the same limits otherwise), alternating: what the sandbox costs per notebook.
    `--sandbox-only` measures just this; `--phases-only` just part 2.
@@ -187,6 +188,8 @@ def main() -> None:
             print(f"where a notebook's time goes, in seconds (median of {args.repeats}); {uptime()}")
             for assignment in args.assignments:
                 phases(ours, assignment, args.repeats, isolation, fonts_only)
+        elif not args.sandbox_only:
+            print("where a notebook's time goes: skipped, the kernel cache needs bubblewrap (apt-get install bubblewrap)")
         if not args.phases_only:
             for assignment in args.assignments:
                 boxed, bare = sandbox_cost(ours, assignment, args.repeats, isolation)

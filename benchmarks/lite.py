@@ -20,10 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "browser"))
+# The browser tests' chromium settings; their conftest imports tests/terminal.py, so both folders.
+sys.path[:0] = [str(REPO / "tests" / "browser"), str(REPO / "tests")]
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 CURRENT = "jupyterapp.shell.currentWidget"
@@ -43,7 +44,7 @@ def site_size(site: Path) -> str:
             f"(Pyodide and its wheels {in_pyodide:.0f} MB, the rest {total - in_pyodide:.0f} MB)")
 
 
-def time_first_cell(browser, url: str) -> dict[str, float]:
+def time_first_cell(browser: Browser, url: str) -> dict[str, float]:
     """Seconds from navigation to the shell, the idle kernel and the first code cell's result, and the
     MB the page downloaded by then."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -73,8 +74,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lite-bench-") as scratch:
         site = Path(scratch) / "site"
         start = time.monotonic()
-        subprocess.run([sys.executable, str(REPO / "lite" / "build.py"), "--output", str(site)], check=True,
-                       stdout=subprocess.DEVNULL)
+        built = subprocess.run([sys.executable, str(REPO / "lite" / "build.py"), "--output", str(site)],
+                               stdout=subprocess.DEVNULL)
+        if built.returncode:
+            sys.exit("benchmarks/lite.py: the site did not build; lite/build.py says why above")
         print(f"build (downloads cached): {time.monotonic() - start:.0f} s")
         print(f"site: {site_size(site)}")
         port = free_port()

@@ -31,18 +31,20 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from solutions import Scalar
 
 TREE_LEAVES = 2**16
 RANDOM_NODES = 10**5
 CHAIN_DEPTH = 10**6
+Node = TypeVar("Node")  # what a graph is built of: a Scalar, a micrograd Value, or a float for the baseline
 
 
 # ----- the graphs ----------------------------------------------------------------------------------
 
 
-def tree(leaves: list, combine: Callable) -> object:
+def tree(leaves: list[Node], combine: Callable[[Node, Node], Node]) -> Node:
     """Pairs of nodes combined level by level until one root is left."""
     level = leaves
     while len(level) > 1:
@@ -50,7 +52,7 @@ def tree(leaves: list, combine: Callable) -> object:
     return level[0]
 
 
-def combine(a, b):
+def combine(a: Node, b: Node) -> Node:
     """Four operations and a constant, all of which micrograd has too; values stay below 1.5^16."""
     return (a * b + b * 0.5).relu()
 
@@ -82,14 +84,16 @@ FLOAT_OPS = {
 }
 
 
-def run_plan(plan, values, ops):
+def run_plan(plan: list[tuple[str, int, int]], values: list, ops: dict[str, Callable]) -> object:
+    """The last node of `plan` run over `values`, with `ops` (SCALAR_OPS or FLOAT_OPS) doing each step."""
     nodes = list(values)
     for op, i, j in plan:
         nodes.append(ops[op](nodes[i], nodes[j]))
     return nodes[-1]
 
 
-def chain(x, tanh: Callable, depth: int):
+def chain(x: Node, tanh: Callable[[Node], Node], depth: int) -> Node:
+    """x -> tanh(x * 0.999999), `depth` times over: the deepest graph, one node after another."""
     for _ in range(depth):
         x = tanh(x * 0.999999)
     return x

@@ -74,12 +74,19 @@ def pyodide_dist(versions: dict, cache: Path, work: Path, wheels_folder: Path | 
     return site, official["info"], packages
 
 
+def check_inputs(learner: Path, notebooks: Path) -> None:
+    """Refuse a wrong --learner or --notebooks folder before the slow steps (build tools, downloads) start."""
+    if not (learner / "pyproject.toml").is_file():
+        raise BuildError(f"{learner} holds no pyproject.toml: point --learner (or LITE_LEARNER) at the "
+                         "learner package's folder (learner/ in the repository)")
+    if not any(notebooks.glob("*/*.ipynb")):
+        raise BuildError(f"{notebooks} holds no NN_name/*.ipynb notebook: point --notebooks (or LITE_NOTEBOOKS) "
+                         "at course/release")
+
+
 def learner_wheel(learner: Path, versions: dict, into: Path, bin_: Path) -> Path:
     """The learner package as a wheel (`pip wheel --no-deps`, by the build tools' setuptools so that a
     rebuild needs no index), refused if it carries the answer key."""
-    if not (learner / "pyproject.toml").exists():
-        raise BuildError(f"{learner} holds no pyproject.toml: point --learner (or LITE_LEARNER) at the "
-                         "learner package's folder (learner/ in the repository)")
     copy = into / "source"  # setuptools writes build/ and *.egg-info beside the sources: not in the repository
     shutil.copytree(learner, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     sources.run([str(bin_ / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
@@ -91,12 +98,13 @@ def learner_wheel(learner: Path, versions: dict, into: Path, bin_: Path) -> Path
 
 def add_learner(site: Path, wheel: Path, versions: dict, packages: dict) -> None:
     """Put the learner wheel into the site and the lock, depending on what its metadata requires."""
-    missing = [name for name in lock.requirements(wheel) if name not in packages]
+    required = lock.requirements(wheel)
+    missing = [name for name in required if name not in packages]
     if missing:
         raise BuildError(f"{wheel.name} requires {', '.join(missing)}, which the site does not provide: "
                          "add them to lite/versions.toml")
     shutil.copy2(wheel, site / wheel.name)
-    entry = lock.added_entry(wheel, versions["learner"]["imports"], lock.requirements(wheel))
+    entry = lock.added_entry(wheel, versions["learner"]["imports"], required)
     packages[entry["name"]] = entry
 
 
@@ -105,8 +113,6 @@ def write_site_source(work: Path, notebooks: Path) -> Path:
     site = work / "site"
     files = site / "files"
     shutil.copytree(notebooks, files, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    if not any(files.glob("*/*.ipynb")):
-        raise BuildError(f"{notebooks} holds no NN_name/*.ipynb notebook: point --notebooks at course/release")
     settings = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Backprop Lab", "exposeAppInBrowser": True,
         "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True}},
@@ -132,6 +138,7 @@ def build(output: Path, cache: Path, learner: Path, notebooks: Path, wheels_fold
     versions = tomllib.loads(VERSIONS.read_text())
     if output.exists() and not (output / "jupyter-lite.json").exists():
         raise BuildError(f"{output} exists and is not a JupyterLite site: choose another --output")
+    check_inputs(learner, notebooks)
     bin_ = tools(cache, versions["tools"]["requirements"])
     with tempfile.TemporaryDirectory(prefix="backprop-lite-") as scratch:
         work = Path(scratch)

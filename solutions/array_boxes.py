@@ -60,7 +60,7 @@ def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 class UnaryArrayBox:
     """An operation on one array x: subclasses give `forward()` and `d_x(d_out)`.
 
-    Call forward() before backward(): some boxes (exp, sigmoid, tanh) reuse its result.
+    Call forward() before backward(): some boxes (exp, sigmoid, tanh, max) reuse its result.
     """
 
     op = "?"

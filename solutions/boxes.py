@@ -1,8 +1,8 @@
 """Chain-rule boxes: each holds its inputs, computes its output, and turns d_out into d_inputs.
 
 A one-input box's `backward(d_out)` returns one number; a two-input box's returns a tuple, one
-derivative per input. `Scalar` builds its graph out of these same boxes, so every derivative in
-the course is written exactly once, here.
+derivative per input. `Scalar` and `Dual` are built out of these same boxes, so each scalar
+derivative of the answer key is written once, here (Tensor's array versions are in array_boxes).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ class Dual:
     """A value and its tangent: d(value) along one direction of the inputs.
 
     `+ - * /` work between Duals and with plain numbers (a number is a constant: tangent 0);
-    `.log() .exp() .sin()` apply one function. The tangent rule of each is the chain rule
+    unary `-` and `.log() .exp() .sin() .cos()` apply one function. The tangent rule of each is the chain rule
     forwards: local derivative times incoming tangent, summed over the inputs.
     """
 

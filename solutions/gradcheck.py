@@ -23,8 +23,8 @@ def tensor_grad_check(
     `n_indices` random entries of each input (all entries of a smaller one).
 
     f maps the tensors to a Tensor. A non-scalar output is checked through sum(f(...) · w) for a
-    fixed random w, so every output entry takes part. The inputs are left untouched (the check
-    works on fresh copies). In float64, a correct gradient gives about 1e-7 or less; a wrong one
+    fixed random w, so every output entry takes part. The inputs are left untouched: backward runs
+    on new Tensors over the same arrays, and each nudge is made in a new array. In float64, a correct gradient gives about 1e-7 or less; a wrong one
     gives something near 1.
     """
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):

@@ -24,7 +24,8 @@ class Scalar:
     (None when unused), and builds the tuples `parents` and `local_grads` when asked. Kept tuples
     would be one more object per node for Python's cyclic garbage collector to rescan on each of its
     full passes, which on a big graph cost more than the arithmetic: without them the collector's
-    time on a 2^16-leaf tree drops by about a third (benchmarks/scalar_backprop.py measures it).
+    time on a 2^16-leaf tree dropped by about a third (benchmarks/scalar_backprop.py prints the
+    collector's share of the chain's time and explains where it goes).
     """
 
     __slots__ = ("value", "grad", "op", "name", "created", "_x", "_y", "_dx", "_dy")

@@ -1,4 +1,4 @@
-"""Notebook 07's answer key: a linear layer, softmax cross-entropy, an SGD step and a training loop.
+"""Notebook 07's answer key: a linear layer and its gradients, softmax cross-entropy, and the SGD training loop.
 
 Written with the reference `Tensor` of solutions.tensor on plain numpy arrays; the hidden tests of
 notebook 07 compare the learner's recorded results with these.

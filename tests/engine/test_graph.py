@@ -15,7 +15,7 @@ BINARY_OPS = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b]
 
 
 def random_graph(seed: int, leaves: list[float], size: int):
-    """A random DAG over `leaves`, returned as a function from leaf values to the root Scalar."""
+    """A random DAG over `leaves`, returned as a function from leaf values to (the leaf Scalars, the root)."""
     rng = random.Random(seed)
     plan = []
     for i in range(size):
