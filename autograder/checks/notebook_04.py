@@ -27,7 +27,6 @@ from backprop_lab.graph_cases import (
     collector_paused,
     reachable,
     record_backpropagate,
-    record_topological_sort,
     sort_graphs,
     zero_grad_recipe,
 )
@@ -104,27 +103,12 @@ def judge_topological_sort(results: object, node: NodeClass, seed: int) -> None:
         check_topological_order(_decoded_order(recorded[-1], root, what), root, what)
 
 
-def check_topological_sort_against(learner: Callable[[Any], object], node: NodeClass, reference: NodeClass,
-                                   seed: int) -> None:
-    """Check the learner's sort on tricky and random graphs of `node`s, on PlainNodes, and a deep chain."""
-    judge_topological_sort(record_topological_sort(learner, node, seed), reference, seed)
-
-
 # --- Gradients ------------------------------------------------------------------------------------
 
 def _order(root: Any) -> list:
     from solutions import topological_sort  # the reference order, used only by the mistake models
 
     return topological_sort(root)
-
-
-def _local_grads(node: Any) -> tuple:
-    """∂node/∂parents[i]: the notebook's Scalar stores them, the reference's box works them out."""
-    stored = getattr(node, "local_grads", None)
-    if stored is not None:
-        return stored
-    grads = node.box.backward(1.0) if node.parents else ()
-    return grads if isinstance(grads, tuple) else (grads,)
 
 
 def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = False,
@@ -138,7 +122,7 @@ def _model(*, accumulate: bool = True, use_d_out: bool = True, reverse: bool = F
             d_node = arriving.pop(id(node), 0.0)
             if root_included or node is not root:
                 node.grad += d_node
-            for parent, local in zip(node.parents, _local_grads(node)):
+            for parent, local in zip(node.parents, node.local_grads):
                 share = d_node * local if use_local else d_node
                 arriving[id(parent)] = arriving.get(id(parent), 0.0) + share if accumulate else share
 
@@ -149,7 +133,7 @@ def _pushing_grad(root: Any, d_out: float = 1.0) -> None:
     """The pass that uses .grad as its scratch space: right once, wrong when called again."""
     root.grad = d_out
     for node in _order(root):
-        for parent, local in zip(node.parents, _local_grads(node)):
+        for parent, local in zip(node.parents, node.local_grads):
             parent.grad += local * node.grad
 
 

@@ -67,6 +67,8 @@ def _backward_failed(error: BaseException, what: str, batch_shape: tuple, bias_s
 
 def judge_linear(results: object, seed: int) -> None:
     """Each layer: two parameters that need gradients, x @ W + b, and the gradients of x, W and b."""
+    from solutions.training import linear_gradients
+
     recorded = entries(results, len(LINEAR_SHAPES) + 1)
     for (n_in, n_out, batch), (x, grad), entry in zip(LINEAR_SHAPES, linear_inputs(seed), recorded):
         what = f"Linear({n_in}, {n_out}, rng) on a batch of {batch}"
@@ -86,7 +88,7 @@ def judge_linear(results: object, seed: int) -> None:
         if "backward" in entry:
             _backward_failed(outcome_of(entry["backward"]).error, what, (batch, n_out), bias.shape)
         gradients = _value(entry, "gradients", f"{what}: the gradients after layer(x).backward(grad)")
-        d_x, d_w, d_b = grad @ weights.T, x.T @ grad, grad.sum(axis=0)
+        d_x, d_w, d_b = linear_gradients(x, weights, grad)
         if not isinstance(gradients, list) or len(gradients) != 3:
             raise BadRecord("no gradients of x and the two parameters")
         got_x, *got_params = gradients

@@ -154,13 +154,12 @@ def box_cases(name: str, seed: int, count: int = 6) -> list[tuple[tuple[float, .
     return cases
 
 
-BOX_METHODS = ("forward", "backward", "forward_then_backward")
-"""What a box's hidden test calls: forward and backward on fresh boxes, then backward on a box that
-has run forward, as in every backward pass (a forward() that overwrites the kept input shows there)."""
-
-
 def box_calls(name: str, seed: int) -> list[Call]:
-    """A box's hidden test as calls of `as_function(box)`: (method, *inputs) and (method, *inputs, d_out)."""
+    """A box's hidden test as calls of `as_function(box)`: (method, *inputs) and (method, *inputs, d_out).
+
+    Each case calls forward and backward on fresh boxes, then backward on a box that has run forward,
+    as in every backward pass (a forward() that overwrites the kept input shows there).
+    """
     calls = []
     for inputs, d_out in box_cases(name, seed):
         calls += [(("forward", *inputs), {}), (("backward", *inputs, d_out), {}),
