@@ -2,9 +2,10 @@
 
 A hidden test cell calls `backprop_lab.hidden_tests.record(check, answer, **options)`; the kernel side
 draws its cases (`backprop_lab.cases.CALLS` for calls of one function, `RECORDERS` for the rest) and
-the entry of CHECKS under the same name judges the record: its `run` names the reference answer in
-`solutions`, the mistake models that are other answers, and the check of `autograder.checks.notebook_NN`
-that compares and writes the message. Adding a hidden test is one entry here (and its cases there).
+the entry of CHECKS under the same name judges the record: its `run` calls the check of
+`autograder.checks.notebook_NN` that compares with the reference answer in `solutions` (passed from
+here where the check takes one, imported by the check otherwise) and writes the message, with the
+mistake models that are other graded answers. Adding a hidden test is one entry here (and its cases there).
 """
 
 from __future__ import annotations
