@@ -140,7 +140,7 @@ def contest(course: Path, tmp_path_factory: pytest.TempPathFactory) -> Contest:
     assert json.loads(lock_path(course_, fx.ASSIGNMENT).read_text())["pid"] == first.pid
     refused = subprocess.run([*AUTOGRADER, "--course", str(root), "grade", fx.ASSIGNMENT],
                              capture_output=True, text=True)
-    queued = start(root, "C", "--wait", "--cell-timeout", "30", stderr=subprocess.PIPE)  # the sleeper is stopped
+    queued = start(root, "C", "--wait", "--cell-timeout", "10", stderr=subprocess.PIPE)  # the sleeper is stopped
     waiting_line = line_saying(queued.stderr, "waiting for the run of")
     os.kill(first.pid, signal.SIGKILL)  # the grader alone: its workers and kernels must follow by themselves
     first.wait()
