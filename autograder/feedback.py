@@ -77,6 +77,11 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
     unless `allow_ungraded`.
     """
     grades = read_grades(course, assignment, students)
+    unknown = sorted(set(students or []) - set(grades.learners))
+    if unknown or not grades.learners:
+        who = f"for {', '.join(unknown)}" if unknown else "yet"
+        raise CourseError(f"no graded submission of {assignment} {who}; check the student ids, "
+                          f"or run `autograder grade {assignment}` first")
     waiting = grades.waiting()
     if waiting and not allow_ungraded:
         raise CourseError(
@@ -87,7 +92,10 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
     config = Config(course.config)
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, ScrubPaths, CSSHTMLHeaderPreprocessor]
     api = course.api(config)
-    for student in students or [None]:
+    executed = [s for s in grades.learners
+                if any(course.autograded_notebook(s, assignment, n).exists() for n in course.notebook_names(assignment))]
+    runs = executed if students else [None] if executed else []  # nbgrader fails when no notebook matches
+    for student in runs:
         result = api.generate_feedback(assignment, student_id=student, force=True)
         if not result["success"]:
             raise CourseError(f"feedback for {assignment} failed:\n{result.get('error') or result.get('log')}")

@@ -203,6 +203,8 @@ def test_feedback_names_each_learner_it_wrote_no_page_for(graded: tuple[Path, Su
     assert not (root / "feedback" / "invalid-json").exists()
     assert "  invalid-json: demo: not a valid notebook" in out
     assert "  correct:" not in out and "  extra-file:" not in out
+    assert main(["--course", str(root), "feedback", fx.ASSIGNMENT, "--allow-ungraded", "--student", "invalid-json"]) == 0
+    assert "  invalid-json: demo: not a valid notebook" in capsys.readouterr().out
 
 
 def test_a_feedback_page_that_would_leak_hidden_code_is_removed(graded: tuple[Path, Summary], tmp_path: Path,
