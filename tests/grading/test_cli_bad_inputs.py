@@ -85,3 +85,9 @@ def test_not_a_course_through_the_installed_command(tmp_path: Path) -> None:
     assert run.stderr.strip().splitlines() == [
         f"autograder grade: {tmp_path} is not an nbgrader course directory (no nbgrader_config.py); "
         "pass --course DIR pointing at the folder that holds it"]
+
+
+def test_grade_before_collect_says_to_collect(course_root: Path, capsys: pytest.CaptureFixture) -> None:
+    """Nothing to grade is not an error, but the summary must say where submissions go and how."""
+    assert main(["--course", str(course_root), "grade", fx.ASSIGNMENT]) == 0
+    assert f"run `autograder collect DOWNLOAD {fx.ASSIGNMENT}` first" in capsys.readouterr().out
