@@ -64,7 +64,7 @@ class Written:
         lines = [f"feedback: wrote {len(self.pages)} HTML files under {folder}"]
         if self.missing:
             lines.append(f"feedback: no page for {len(self.missing)} learners, since grading could not run their "
-                         "notebook; tell them why and ask for a notebook that opens:")
+                         "notebook; tell each of them why:")
             lines += [f"  {student}: {why}" for student, why in self.missing.items()]
         return "\n".join(lines)
 

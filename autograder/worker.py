@@ -105,7 +105,8 @@ def _execute_notebook(task: Task, name: str, work: Path, graded: Graded) -> Note
         version = saved_as.nbformat  # before convert, which upgrades in place
         submitted = nbformat.convert(saved_as, 4)
     except Exception as error:  # nbformat raises several unrelated types for unreadable files
-        return NotebookResult(name, problem=f"not a valid notebook ({first_line(error)})", needs_manual_grade=True)
+        why = f"not a valid notebook ({first_line(error)}); ask the learner for a copy that opens in Jupyter"
+        return NotebookResult(name, problem=why, needs_manual_grade=True)
     release = nbformat.reads(task.releases[name], as_version=4)
     if integrity.is_other_assignment(submitted, release):
         return NotebookResult(name, problem=_not_this_assignment(version), needs_manual_grade=True)

@@ -107,6 +107,7 @@ def test_whole_batch_is_graded(graded: tuple[Path, Summary]) -> None:
 def test_invalid_json(graded: tuple[Path, Summary]) -> None:
     root, summary = graded
     assert "demo: not a valid notebook" in lines(summary, "invalid-json")
+    assert lines(summary, "invalid-json").endswith("ask the learner for a copy that opens in Jupyter")
     assert all(s == (0.0, True) for s in cell_scores(root, "invalid-json").values())
 
 
