@@ -42,10 +42,15 @@ class CollectReport:
 
     placed: dict[str, Path] = field(default_factory=dict)
     unplaced: list[tuple[str, str]] = field(default_factory=list)
+    older: dict[str, str] = field(default_factory=dict)
+    """An attempt passed over -> the newer attempt of the same student collected instead."""
 
     def text(self) -> str:
-        lines = [f"collect: placed {len(self.placed)} submissions, could not place {len(self.unplaced)} files"]
+        passed_over = f", passed over {len(self.older)} older attempts" if self.older else ""
+        lines = [f"collect: placed {len(self.placed)} submissions, could not place {len(self.unplaced)} files"
+                 + passed_over]
         lines += [f"  not placed: {name}: {reason}" for name, reason in self.unplaced]
+        lines += [f"  older attempt: {name}: the newest, {newest}, is collected" for name, newest in self.older.items()]
         return "\n".join(lines)
 
 
@@ -82,8 +87,7 @@ def collect(course: Course, downloads: Path, assignment: str, pattern: str | Non
             else:
                 found[student].append((name, handle, time))
         for student, files in sorted(found.items()):
-            chosen, left_out = _one_per_student(student, files)
-            report.unplaced += left_out
+            chosen = _one_per_student(report, student, files)
             if chosen is None:
                 continue
             name, handle, time = chosen
@@ -98,23 +102,24 @@ Found = tuple[str, "Path | zipfile.ZipInfo", "str | None"]
 """One notebook of the download: (path inside it, handle, submission time or None)."""
 
 
-def _one_per_student(student: str, files: list[Found]) -> tuple[Found | None, list[tuple[str, str]]]:
-    """The notebook to collect for a student, and each one left out with why.
+def _one_per_student(report: CollectReport, student: str, files: list[Found]) -> Found | None:
+    """The notebook to collect for a student; the others go in the report.
 
     Several attempts with timestamps (Blackboard keeps them all): the newest, as nbgrader's
     zip_collect does. Several without: none, since nothing says which one the learner meant.
     """
     if len(files) == 1:
-        return files[0], []
+        return files[0]
     times = [time for _, _, time in files]
     if None not in times and len(set(times)) == len(times):
         newest = max(files, key=lambda found: found[2])
-        return newest, [(name, f"an older attempt of student {student}; the newest, {newest[0]}, is collected")
-                        for name, _, _ in files if name != newest[0]]
+        report.older.update((name, newest[0]) for name, _, _ in files if name != newest[0])
+        return newest
     listed = ", ".join(name for name, _, _ in files)
     why = (f"student {student} has {len(files)} notebooks ({listed}) and no times that tell the newest; "
            "unpack the download, delete all but one of them and collect the folder")
-    return None, [(name, why) for name, _, _ in files]
+    report.unplaced += [(name, why) for name, _, _ in files]
+    return None
 
 
 def _identify(name: str, handle: Path | zipfile.ZipInfo, schemes: list[re.Pattern],
