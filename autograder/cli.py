@@ -90,7 +90,7 @@ def _feedback(course: Course, args: argparse.Namespace) -> int:
     from .feedback import feedback
 
     written = feedback(course, args.assignment, students=args.student or None, allow_ungraded=args.allow_ungraded)
-    print(f"feedback: wrote {len(written)} HTML files under {course.folder('feedback')}")
+    print(written.text(course.folder("feedback")))
     return 0
 
 

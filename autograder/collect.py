@@ -8,8 +8,8 @@ first that matches names the student:
 - Blackboard: Assignment 1_jsmith_attempt_2026-11-20-09-30-00_central_difference.ipynb
 
 `--pattern` replaces them with your own regular expression, which must have a named group
-`student` (and may have `time`, formatted YYYY-MM-DD-HH-MM-SS, written to timestamp.txt). The
-download is only read; every file that cannot be placed is reported with the reason (hidden files
+`student` (and may have `time`, formatted YYYY-MM-DD-HH-MM-SS, written to timestamp.txt; of one
+student's several timed attempts the newest is collected). The download is only read; every file that cannot be placed is reported with the reason (hidden files
 and macOS __MACOSX folders are skipped silently). Symbolic links are never followed, and unpacking
 stops at 20 MB per notebook and 500 MB per download unless the limits are raised.
 """
@@ -42,10 +42,15 @@ class CollectReport:
 
     placed: dict[str, Path] = field(default_factory=dict)
     unplaced: list[tuple[str, str]] = field(default_factory=list)
+    older: dict[str, str] = field(default_factory=dict)
+    """An attempt passed over -> the newer attempt of the same student collected instead."""
 
     def text(self) -> str:
-        lines = [f"collect: placed {len(self.placed)} submissions, could not place {len(self.unplaced)} files"]
+        passed_over = f", passed over {len(self.older)} older attempts" if self.older else ""
+        lines = [f"collect: placed {len(self.placed)} submissions, could not place {len(self.unplaced)} files"
+                 + passed_over]
         lines += [f"  not placed: {name}: {reason}" for name, reason in self.unplaced]
+        lines += [f"  older attempt: {name}: the newest, {newest}, is collected" for name, newest in self.older.items()]
         return "\n".join(lines)
 
 
@@ -70,7 +75,7 @@ def collect(course: Course, downloads: Path, assignment: str, pattern: str | Non
         raise CourseError(f"collect expects one notebook per assignment; {assignment} has {names}")
     schemes = _schemes(pattern)
     report = CollectReport()
-    found: dict[str, list[tuple[str, Path | zipfile.ZipInfo, str | None]]] = defaultdict(list)
+    found: dict[str, list[Found]] = defaultdict(list)
     with _Entries(downloads, file_limit, archive_limit) as entries:
         for name, handle in entries:
             if Path(name).name.startswith(".") or "__MACOSX" in name:
@@ -82,17 +87,39 @@ def collect(course: Course, downloads: Path, assignment: str, pattern: str | Non
             else:
                 found[student].append((name, handle, time))
         for student, files in sorted(found.items()):
-            if len(files) > 1:
-                listed = ", ".join(name for name, _, _ in files)
-                report.unplaced += [(name, f"student {student} has {len(files)} notebooks ({listed}); "
-                                           "keep one and collect again") for name, _, _ in files]
+            chosen = _one_per_student(report, student, files)
+            if chosen is None:
                 continue
-            name, handle, time = files[0]
+            name, handle, time = chosen
             try:
                 report.placed[student] = _place(course, assignment, names[0], student, handle, time, entries)
             except Refused as why:
                 report.unplaced.append((name, str(why)))
     return report
+
+
+Found = tuple[str, "Path | zipfile.ZipInfo", "str | None"]
+"""One notebook of the download: (path inside it, handle, submission time or None)."""
+
+
+def _one_per_student(report: CollectReport, student: str, files: list[Found]) -> Found | None:
+    """The notebook to collect for a student; the others go in the report.
+
+    Several attempts with timestamps (Blackboard keeps them all): the newest, as nbgrader's
+    zip_collect does. Several without: none, since nothing says which one the learner meant.
+    """
+    if len(files) == 1:
+        return files[0]
+    times = [time for _, _, time in files]
+    if None not in times and len(set(times)) == len(times):
+        newest = max(files, key=lambda found: found[2])
+        report.older.update((name, newest[0]) for name, _, _ in files if name != newest[0])
+        return newest
+    listed = ", ".join(name for name, _, _ in files)
+    why = (f"student {student} has {len(files)} notebooks ({listed}) and no times that tell the newest; "
+           "unpack the download, delete all but one of them and collect the folder")
+    report.unplaced += [(name, why) for name, _, _ in files]
+    return None
 
 
 def _identify(name: str, handle: Path | zipfile.ZipInfo, schemes: list[re.Pattern],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -22,6 +23,7 @@ from traitlets.config import Config
 from .course import Course, CourseError
 from .grades import cell_label, read_grades
 from .release import HIDDEN, hidden_test_lines, region_lines
+from .writer import read_records
 
 TAG = re.compile(r"<[^>]+>")
 MACHINE_PATH = re.compile(r"(?:/[^\s/:\"'\x1b]+)+/([^\s/:\"'\x1b]+\.py)")
@@ -51,14 +53,35 @@ class ScrubPaths(Preprocessor):
         return cell, resources
 
 
+@dataclass
+class Written:
+    """The pages written, and each learner in the gradebook who got none, with why."""
+
+    pages: list[Path]
+    missing: dict[str, str]
+
+    def text(self, folder: Path) -> str:
+        lines = [f"feedback: wrote {len(self.pages)} HTML files under {folder}"]
+        if self.missing:
+            lines.append(f"feedback: no page for {len(self.missing)} learners, since grading could not run their "
+                         "notebook; tell each of them why:")
+            lines += [f"  {student}: {why}" for student, why in self.missing.items()]
+        return "\n".join(lines)
+
+
 def feedback(course: Course, assignment: str, students: list[str] | None = None,
-             allow_ungraded: bool = False) -> list[Path]:
-    """Write feedback/<student>/<assignment>/*.html for graded students; return the files written.
+             allow_ungraded: bool = False) -> Written:
+    """Write feedback/<student>/<assignment>/*.html for graded students; return the pages and who got none.
 
     Refuses while a written answer waits for its hand grade (the learner would read 0 for it),
     unless `allow_ungraded`.
     """
     grades = read_grades(course, assignment, students)
+    unknown = sorted(set(students or []) - set(grades.learners))
+    if unknown or not grades.learners:
+        who = f"for {', '.join(unknown)}" if unknown else "yet"
+        raise CourseError(f"no graded submission of {assignment} {who}; check the student ids, "
+                          f"or run `autograder grade {assignment}` first")
     waiting = grades.waiting()
     if waiting and not allow_ungraded:
         raise CourseError(
@@ -69,7 +92,10 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
     config = Config(course.config)
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, ScrubPaths, CSSHTMLHeaderPreprocessor]
     api = course.api(config)
-    for student in students or [None]:
+    executed = [s for s in grades.learners
+                if any(course.autograded_notebook(s, assignment, n).exists() for n in course.notebook_names(assignment))]
+    runs = executed if students else [None] if executed else []  # nbgrader fails when no notebook matches
+    for student in runs:
         result = api.generate_feedback(assignment, student_id=student, force=True)
         if not result["success"]:
             raise CourseError(f"feedback for {assignment} failed:\n{result.get('error') or result.get('log')}")
@@ -78,7 +104,15 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
     _check_no_hidden_code(course, assignment, written)
     for page in written:
         _name_test_cells(page, grades.test_cells)
-    return written
+    return Written(written, _missing(course, assignment, sorted(grades.learners), written))
+
+
+def _missing(course: Course, assignment: str, learners: list[str], pages: list[Path]) -> dict[str, str]:
+    """Learners without a page: nbgrader writes none when no notebook was executed; the grading record says why."""
+    with_page = {page.parts[-3] for page in pages}
+    records = read_records(course, assignment)
+    return {student: "; ".join(records.get(student, {}).get("problems") or ["no autograded notebook"])
+            for student in learners if student not in with_page}
 
 
 def _name_test_cells(page: Path, test_cells: list[str]) -> None:

@@ -111,8 +111,12 @@ def _grade_locked(course: Course, assignment: str, *, workers: int | None, sched
     clean_partial_folders(course, assignment)
     options = {"zero_flagged": zero_flagged, "limits": asdict(limits)}
     summary = Summary(lines=isolation.gaps(limits))
+    submissions = course.submissions(assignment)
+    if not submissions:
+        summary.lines.append(f"no submissions of {assignment} in {course.folder('submitted')}/<student>/{assignment}/; "
+                             f"run `autograder collect DOWNLOAD {assignment}` first")
     pending = []
-    for student, folder in course.submissions(assignment).items():
+    for student, folder in submissions.items():
         if students is not None and student not in students:
             continue
         fingerprint = fingerprint_of(folder, course.folder("source") / assignment, options)

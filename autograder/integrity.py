@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
-from nbgrader.utils import compute_checksum
+from nbgrader.utils import compute_checksum, is_grade, is_solution
 
 from .grades import grade_id
 
@@ -52,8 +52,16 @@ def _cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
 
 
 def is_other_assignment(submitted: NotebookNode, release: NotebookNode) -> bool:
-    """True when the submission shares no graded cell with the student version."""
-    return not set(grade_ids(submitted)) & set(grade_ids(release))
+    """True when the submission shares no answer or test cell with the student version.
+
+    Locked cells such as `setup` carry the same grade_id in every notebook of the course, so they
+    say nothing about which assignment a notebook belongs to.
+    """
+    return not _graded_ids(submitted) & _graded_ids(release)
+
+
+def _graded_ids(nb: NotebookNode) -> set[str]:
+    return {grade_id(cell) for cell in nb.cells if grade_id(cell) and (is_grade(cell) or is_solution(cell))}
 
 
 def check_notebook(submitted: NotebookNode, release: NotebookNode) -> list[Finding]:

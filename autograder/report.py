@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from nbgrader.utils import is_solution  # noqa: E402
 
 from .course import Course  # noqa: E402
 from .grades import AssignmentGrades, cell_label, grade_id, plain, read_grades  # noqa: E402
@@ -95,13 +96,16 @@ def gather(course: Course, assignment: str) -> ClassReport:
 
 
 def _add_mistakes(report: ClassReport, student: str, notebook: nbformat.NotebookNode, test_cells: set[str]) -> None:
+    """Each test cell's failure, and an answer cell's timeout or crash: the cause its tests' NameErrors hide."""
     for cell in notebook.cells:
         cell_id = grade_id(cell)
-        if cell.cell_type != "code" or cell_id not in test_cells:
+        if cell.cell_type != "code" or not (cell_id in test_cells or is_solution(cell)):
             continue
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 kind, label = mistake(output.ename, output.evalue)
+                if cell_id not in test_cells and kind not in ("timeout", "crash"):
+                    continue
                 example = plain(f"{output.ename}: {output.evalue}")[:400]
                 report.add_mistake(kind, label, student, cell_id, example)
 
@@ -162,9 +166,14 @@ def _mistake_rows(report: ClassReport) -> str:
     esc = html.escape
     ordered = sorted(report.mistakes.items(), key=lambda item: (-len(item[1].learners), item[0]))
     order = [*report.grades.cells, WHOLE_NOTEBOOK]  # cells as learners met them in the notebook
+
+    def cells(m: Mistake) -> str:
+        answers = [f"{c}: answer cell" for c in sorted(m.cells - set(order))]
+        return ", ".join(answers + [cell_label(c) for c in order if c in m.cells])
+
     return "".join(
         f"<tr><td>{esc(kind)}</td><td>{esc(label)}</td><td>{len(m.learners)}: {esc(', '.join(sorted(m.learners)))}</td>"
-        f"<td>{esc(', '.join(cell_label(c) for c in order if c in m.cells))}</td><td><code>{esc(m.example)}</code></td></tr>"
+        f"<td>{esc(cells(m))}</td><td><code>{esc(m.example)}</code></td></tr>"
         for (kind, label), m in ordered
     )
 

@@ -101,13 +101,15 @@ def _execute_notebook(task: Task, name: str, work: Path, graded: Graded) -> Note
     if not path.exists():
         return NotebookResult(name, problem="notebook missing from the submission (scored zero)")
     try:
-        submitted = nbformat.read(path, as_version=4)
+        saved_as = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        version = saved_as.nbformat  # before convert, which upgrades in place
+        submitted = nbformat.convert(saved_as, 4)
     except Exception as error:  # nbformat raises several unrelated types for unreadable files
-        return NotebookResult(name, problem=f"not a valid notebook ({first_line(error)})", needs_manual_grade=True)
+        why = f"not a valid notebook ({first_line(error)}); ask the learner for a copy that opens in Jupyter"
+        return NotebookResult(name, problem=why, needs_manual_grade=True)
     release = nbformat.reads(task.releases[name], as_version=4)
     if integrity.is_other_assignment(submitted, release):
-        return NotebookResult(name, problem="notebook from another assignment: none of its graded cells belong here",
-                              needs_manual_grade=True)
+        return NotebookResult(name, problem=_not_this_assignment(version), needs_manual_grade=True)
     graded.findings.extend(integrity.check_notebook(submitted, release))
     resources = _resources(task, name)
     config = Config(task.config)
@@ -118,6 +120,14 @@ def _execute_notebook(task: Task, name: str, work: Path, graded: Graded) -> Note
     except Exception as error:  # a dead kernel, an unresponsive one, or a notebook nbgrader refuses
         return NotebookResult(name, problem=f"could not be run: {first_line(error)}", needs_manual_grade=True)
     return NotebookResult(name, executed=executed)
+
+
+def _not_this_assignment(version: int) -> str:
+    """Why a notebook with none of the assignment's graded cells is not graded; an old format loses them all."""
+    if version < 4:
+        return (f"saved in the old notebook format {version}, which keeps none of nbgrader's cell metadata: "
+                "ask for the released notebook with the answers copied in")
+    return "notebook from another assignment: none of its graded cells belong here; ask for this assignment's notebook"
 
 
 def _run_in_sandbox(task: Task, path: Path, work: Path, config: Config, resources: dict) -> str:

@@ -30,6 +30,9 @@ from autograder.writer import record_path
 pytestmark = pytest.mark.slow
 
 HOG = "hog = []\nwhile True:\n    hog.append(bytearray(10**8))"
+NBFORMAT_3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
+    {"cell_type": "code", "input": "def square(x):\n    return x * x", "language": "python", "outputs": [],
+     "metadata": {}}]}]})
 FULL = {"test_square": 1.0, "test_square_hidden": 2.0, "test_cube": 1.0}
 
 
@@ -57,6 +60,7 @@ def submissions(root: Path) -> dict[str, tuple]:
         "extra-file": (fx.answered(root), {"scratch.py": "print('draft')\n"}),
         "empty": (None, {}),
         "other-assignment": (_other_assignment(fx.answered(root)), {}),
+        "nbformat-3": (NBFORMAT_3, {}),
         "dying-kernel": (fx.answered(root, cube="import os\nos._exit(1)"), {}),
         "memory-hog": (fx.answered(root, square=HOG), {}),
         "imports-solutions": (fx.answered(root, square="import solutions\n\ndef square(x):\n    return x * x"), {}),
@@ -103,6 +107,7 @@ def test_whole_batch_is_graded(graded: tuple[Path, Summary]) -> None:
 def test_invalid_json(graded: tuple[Path, Summary]) -> None:
     root, summary = graded
     assert "demo: not a valid notebook" in lines(summary, "invalid-json")
+    assert lines(summary, "invalid-json").endswith("ask the learner for a copy that opens in Jupyter")
     assert all(s == (0.0, True) for s in cell_scores(root, "invalid-json").values())
 
 
@@ -129,6 +134,12 @@ def test_notebook_from_another_assignment(graded: tuple[Path, Summary]) -> None:
     root, summary = graded
     assert "notebook from another assignment" in lines(summary, "other-assignment")
     assert all(s == (0.0, True) for s in cell_scores(root, "other-assignment").values())
+
+
+def test_old_notebook_format_is_named_not_called_another_assignment(graded: tuple[Path, Summary]) -> None:
+    root, summary = graded
+    assert "saved in the old notebook format 3" in lines(summary, "nbformat-3")
+    assert all(s == (0.0, True) for s in cell_scores(root, "nbformat-3").values())
 
 
 def test_dying_kernel(graded: tuple[Path, Summary]) -> None:
@@ -182,6 +193,19 @@ def test_feedback_shows_messages_and_points_but_no_hidden_test_code(graded: tupl
     assert "square(-2.0) gave 0, expected 4.0" in text and "Score: 0.0 / 2.0" in text
     for html in (page, wrong):
         assert "isclose" not in html and "BEGIN HIDDEN TESTS" not in html and "for v in" not in html
+
+
+def test_feedback_names_each_learner_it_wrote_no_page_for(graded: tuple[Path, Summary],
+                                                           capsys: pytest.CaptureFixture) -> None:
+    """nbgrader writes no page for a notebook that was never run; an instructor must not take the count for the class."""
+    root, _ = graded
+    assert main(["--course", str(root), "feedback", fx.ASSIGNMENT, "--allow-ungraded"]) == 0
+    out = capsys.readouterr().out
+    assert not (root / "feedback" / "invalid-json").exists()
+    assert "  invalid-json: demo: not a valid notebook" in out
+    assert "  correct:" not in out and "  extra-file:" not in out
+    assert main(["--course", str(root), "feedback", fx.ASSIGNMENT, "--allow-ungraded", "--student", "invalid-json"]) == 0
+    assert "  invalid-json: demo: not a valid notebook" in capsys.readouterr().out
 
 
 def test_a_feedback_page_that_would_leak_hidden_code_is_removed(graded: tuple[Path, Summary], tmp_path: Path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import socket
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Iterator
@@ -267,3 +268,13 @@ def test_notebook_timeout_and_scheduler(options_root: Path, tmp_path: Path, opti
 def test_release_through_the_command(course_root: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["--course", str(course_root), "release", fx.ASSIGNMENT]) == 0
     assert capsys.readouterr().out.strip() == "release: every student version is free of solutions and hidden tests"
+
+
+def test_learners_data_the_commands_write_is_git_ignored() -> None:
+    """The README promises an instructor's `git add -A` never commits grades: `nbgrader export` and ours included."""
+    repo = Path(__file__).resolve().parents[2]
+    written = ["course/gradebook.db", "course/submitted/jsmith/01_a/a.ipynb", "course/autograded/jsmith/01_a/a.ipynb",
+               "course/feedback/jsmith/01_a/a.html", "course/reports/report-01_a.html", "course/grades.csv",
+               "grades.csv", "course/.autograder/records/01_a/jsmith.json"]
+    ignored = subprocess.run(["git", "check-ignore", *written], cwd=repo, capture_output=True, text=True)
+    assert ignored.stdout.split() == written

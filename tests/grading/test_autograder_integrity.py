@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -69,3 +70,13 @@ def test_another_assignment_shares_no_graded_cell(release) -> None:
         if "nbgrader" in cell.metadata:
             cell.metadata["nbgrader"]["grade_id"] += "_elsewhere"
     assert is_other_assignment(other, release) and not is_other_assignment(release, release)
+
+
+COURSE_RELEASE = Path(__file__).resolve().parents[2] / "course" / "release"
+
+
+def test_a_notebook_of_another_course_assignment_is_told_apart_although_both_have_a_setup_cell() -> None:
+    """Every notebook of the course has a locked `setup` cell; notebook 02 handed in as 01 is still another assignment."""
+    central = nbformat.read(COURSE_RELEASE / "01_central_difference/central_difference.ipynb", as_version=4)
+    chain = nbformat.read(COURSE_RELEASE / "02_chain_rule/chain_rule.ipynb", as_version=4)
+    assert is_other_assignment(chain, central) and not is_other_assignment(central, central)

@@ -35,6 +35,9 @@ BAD = {  # id -> (arguments after --course, what the one line must say)
     "grade output 0": (["grade", fx.ASSIGNMENT, "--output-kb", "0"], "must be an integer >= 1"),
     "grade gradebook wait negative": (["grade", fx.ASSIGNMENT, "--gradebook-wait", "-1"], "must be a number >= 0"),
     "feedback unknown assignment": (["feedback", "nope"], "no assignment 'nope'"),
+    "feedback before grading": (["feedback", fx.ASSIGNMENT], f"no graded submission of {fx.ASSIGNMENT} yet"),
+    "feedback unknown student": (["feedback", fx.ASSIGNMENT, "--student", "nobody"],
+                                 f"no graded submission of {fx.ASSIGNMENT} for nobody"),
     "export under a file": (["export", "--to", f"{HOSTNAME}/grades.csv"], "check the path and its permissions"),
     "report unknown assignment": (["report", "nope"], "no assignment 'nope'"),
     "report under a file": (["report", fx.ASSIGNMENT, "--out", f"{HOSTNAME}/out"], "check the path and its permissions"),
@@ -82,3 +85,9 @@ def test_not_a_course_through_the_installed_command(tmp_path: Path) -> None:
     assert run.stderr.strip().splitlines() == [
         f"autograder grade: {tmp_path} is not an nbgrader course directory (no nbgrader_config.py); "
         "pass --course DIR pointing at the folder that holds it"]
+
+
+def test_grade_before_collect_says_to_collect(course_root: Path, capsys: pytest.CaptureFixture) -> None:
+    """Nothing to grade is not an error, but the summary must say where submissions go and how."""
+    assert main(["--course", str(course_root), "grade", fx.ASSIGNMENT]) == 0
+    assert f"run `autograder collect DOWNLOAD {fx.ASSIGNMENT}` first" in capsys.readouterr().out

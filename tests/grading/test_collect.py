@@ -130,3 +130,33 @@ def test_a_corrupt_archive_is_one_line_and_exit_code_2(course_root: Path, tmp_pa
     assert err.splitlines() == [f"autograder collect: {download} is not a readable zip archive (File is not a zip "
                                 "file); download it again, or unpack it and pass the folder"]
     assert os.listdir(course_root) == before
+
+
+def test_of_several_timed_attempts_the_newest_is_collected(course_root: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Blackboard hands over every attempt; as with nbgrader's zip_collect, the newest is the one graded,
+    and passing over the others is not a failure, even with --strict."""
+    download = tmp_path / "download.zip"
+    newest = "A1_kim_attempt_2026-11-21-08-00-00_demo.ipynb"
+    with zipfile.ZipFile(download, "w") as z:
+        z.writestr(newest, "newest")
+        z.writestr("A1_kim_attempt_2026-11-20-09-30-00_demo.ipynb", "oldest")
+        z.writestr("A1_kim_attempt_2026-11-20-23-59-59_demo.ipynb", "older")
+    assert main(["--course", str(course_root), "collect", str(download), fx.ASSIGNMENT, "--strict"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "collect: placed 1 submissions, could not place 0 files, passed over 2 older attempts",
+        f"  older attempt: A1_kim_attempt_2026-11-20-09-30-00_demo.ipynb: the newest, {newest}, is collected",
+        f"  older attempt: A1_kim_attempt_2026-11-20-23-59-59_demo.ipynb: the newest, {newest}, is collected"]
+    placed = course_root / "submitted" / "kim" / fx.ASSIGNMENT
+    assert (placed / f"{fx.NOTEBOOK}.ipynb").read_text() == "newest"
+    assert (placed / "timestamp.txt").read_text() == "2026-11-21 08:00:00 UTC"
+
+
+def test_several_notebooks_without_times_are_all_left_out_with_what_to_do(course_root: Path, tmp_path: Path) -> None:
+    download = tmp_path / "download.zip"
+    with zipfile.ZipFile(download, "w") as z:
+        z.writestr("kim_7_100_demo.ipynb", "first")
+        z.writestr("kim_7_101_demo-1.ipynb", "second")
+    report = collect(open_course(course_root), download, fx.ASSIGNMENT)
+    assert not report.placed and [name for name, _ in report.unplaced] == ["kim_7_100_demo.ipynb", "kim_7_101_demo-1.ipynb"]
+    assert all("delete all but one of them and collect the folder" in why for _, why in report.unplaced)

@@ -9,6 +9,7 @@ import shutil
 import statistics
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import autograder_fixture as fx
@@ -85,6 +86,24 @@ def test_report_groups_each_learner_under_what_went_wrong(graded_class_batch: Gr
     assert blank_rows == [("not written yet", "the answer still raises NotImplementedError")]
     wrong = [m for m in report.mistakes.values() if "wrong" in m.learners]
     assert {c for m in wrong for c in m.cells} == {"test_square", "test_square_hidden"}
+
+
+def test_report_names_an_answer_cell_that_timed_out_not_only_its_tests_name_errors(
+        graded_class_batch: GradedClass, tmp_path: Path) -> None:
+    """A loop at the top of an answer cell times out there; its tests then fail with NameError, which hides why."""
+    root = copy(graded_class_batch, tmp_path)
+    path = open_course(root).autograded_notebook("ada", fx.ASSIGNMENT, fx.NOTEBOOK)
+    notebook = nbformat.read(path, as_version=4)
+    answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "cube")
+    answer.outputs = [nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[]),
+                      nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[])]
+    path.chmod(0o644)
+    nbformat.write(notebook, path)
+    report = gather(open_course(root), fx.ASSIGNMENT)
+    timeout = report.mistakes["timeout", "ran out of time"]
+    assert timeout.learners == {"ada", "sleepy"} and timeout.cells == {"cube", "test_cube"}
+    page = write_report(open_course(root), fx.ASSIGNMENT, tmp_path).read_text()
+    assert "<td>cube: answer cell, cube: visible tests</td>" in page
 
 
 def test_report_page_has_a_row_per_learner_with_points_apart(graded_class_batch: GradedClass, tmp_path: Path) -> None:
