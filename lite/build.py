@@ -118,6 +118,13 @@ def write_site_source(work: Path, notebooks: Path) -> Path:
     return site
 
 
+def first_notebook(output: Path) -> str:
+    """The site path of the course's first notebook: the address printed after a build opens it, as the
+    README's badge does (the bare /lab/ opens on the launcher)."""
+    files = output / "files"
+    return min(path.relative_to(files).as_posix() for path in files.glob("*/*.ipynb"))
+
+
 def fetch(cache: Path, wheels_folder: Path | None) -> None:
     """Download everything a build needs into the cache and check every hash, building nothing:
     afterwards `make lite` runs offline."""
@@ -178,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     size = sum(path.stat().st_size for path in args.output.rglob("*") if path.is_file())
     print(f"Built {args.output} ({size / 1e6:.0f} MB) in {time.monotonic() - started:.0f} s. Serve it with: "
-          f"python3 -m http.server 8000 -b 127.0.0.1 -d {args.output}  and open http://127.0.0.1:8000/lab/")
+          f"python3 -m http.server 8000 -b 127.0.0.1 -d {args.output}  and open notebook 01 at "
+          f"http://127.0.0.1:8000/lab/index.html?path={first_notebook(args.output)}")
     return 0
 
 
