@@ -39,6 +39,7 @@ def tools(cache: Path, requirements: list[str]) -> Path:
     pins = "\n".join(requirements) + "\n"
     if not (stamp.exists() and stamp.read_text() == pins):
         shutil.rmtree(venv, ignore_errors=True)
+        print(f"Installing the build tools (jupyterlite) into {venv} (once)...", flush=True)
         sources.run([sys.executable, "-m", "venv", str(venv)], "make the build tools' venv")
         sources.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *requirements],
                     "install the build tools (jupyterlite) from PyPI")

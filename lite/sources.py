@@ -61,6 +61,7 @@ def npm_package(spec: str, integrity: str, cache: Path) -> Path:
     tarball = cache / f"{name}-{version}.tgz"
     if not tarball.exists():
         cache.mkdir(parents=True, exist_ok=True)
+        print(f"Downloading {spec} from npm into {cache} (once)...", flush=True)
         run(["npm", "pack", "--silent", "--pack-destination", str(cache), spec], f"download {spec} from npm")
     check_integrity(tarball, integrity)
     return tarball
@@ -72,6 +73,7 @@ def pypi_wheel(file_name: str, sha256: str, cache: Path) -> Path:
     if not wheel.exists():
         name, version, _, _ = parse_wheel_filename(file_name)
         requirement = f"{name}=={version}"
+        print(f"Downloading {requirement} from PyPI into {cache} (once)...", flush=True)
         run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
              "--dest", str(cache), requirement], f"download {requirement} from PyPI")
         if not wheel.exists():
