@@ -94,3 +94,14 @@ def test_a_first_download_says_what_it_fetches(cache, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Downloading comm==0.2.3 from PyPI" in result.stdout, result.stdout
     assert (copy / "comm-0.2.3-py3-none-any.whl").exists()
+
+
+def test_a_machine_without_npm_gets_one_line_saying_so(cache, tmp_path):
+    copy = copy_of(cache, tmp_path)
+    (copy / "pyodide-0.27.7.tgz").unlink()
+    nothing_on_path = tmp_path / "empty-bin"
+    nothing_on_path.mkdir()
+    result = subprocess.run([*BUILD, "--fetch-only", "--cache", str(copy)], capture_output=True, text=True,
+                            env={**os.environ, "PATH": str(nothing_on_path)})
+    assert result.returncode == 1
+    assert "npm, which is not installed" in result.stderr and "Traceback" not in result.stderr, result.stderr
