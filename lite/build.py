@@ -39,6 +39,7 @@ def tools(cache: Path, requirements: list[str]) -> Path:
     pins = "\n".join(requirements) + "\n"
     if not (stamp.exists() and stamp.read_text() == pins):
         shutil.rmtree(venv, ignore_errors=True)
+        print(f"Installing the build tools (jupyterlite) into {venv} (once)...", flush=True)
         sources.run([sys.executable, "-m", "venv", str(venv)], "make the build tools' venv")
         sources.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *requirements],
                     "install the build tools (jupyterlite) from PyPI")
@@ -124,6 +125,13 @@ def write_site_source(work: Path, notebooks: Path) -> Path:
     return site
 
 
+def first_notebook(output: Path) -> str:
+    """The site path of the course's first notebook: the address printed after a build opens it, as the
+    README's badge does (the bare /lab/ opens on the launcher)."""
+    files = output / "files"
+    return min(path.relative_to(files).as_posix() for path in files.glob("*/*.ipynb"))
+
+
 def fetch(cache: Path, wheels_folder: Path | None) -> None:
     """Download everything a build needs into the cache and check every hash, building nothing:
     afterwards `make lite` runs offline."""
@@ -185,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     size = sum(path.stat().st_size for path in args.output.rglob("*") if path.is_file())
     print(f"Built {args.output} ({size / 1e6:.0f} MB) in {time.monotonic() - started:.0f} s. Serve it with: "
-          f"python3 -m http.server 8000 -b 127.0.0.1 -d {args.output}  and open http://127.0.0.1:8000/lab/")
+          f"python3 -m http.server 8000 -b 127.0.0.1 -d {args.output}  and open notebook 01 at "
+          f"http://127.0.0.1:8000/lab/index.html?path={first_notebook(args.output)}")
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -60,7 +61,11 @@ def npm_package(spec: str, integrity: str, cache: Path) -> Path:
     name, _, version = spec.rpartition("@")
     tarball = cache / f"{name}-{version}.tgz"
     if not tarball.exists():
+        if shutil.which("npm") is None:
+            raise BuildError(f"{spec} comes from npm, which is not installed or not on PATH: install Node.js "
+                             "(it brings npm: https://nodejs.org, or `apt-get install npm`), then build again")
         cache.mkdir(parents=True, exist_ok=True)
+        print(f"Downloading {spec} from npm into {cache} (once)...", flush=True)
         run(["npm", "pack", "--silent", "--pack-destination", str(cache), spec], f"download {spec} from npm")
     check_integrity(tarball, integrity)
     return tarball
@@ -72,6 +77,7 @@ def pypi_wheel(file_name: str, sha256: str, cache: Path) -> Path:
     if not wheel.exists():
         name, version, _, _ = parse_wheel_filename(file_name)
         requirement = f"{name}=={version}"
+        print(f"Downloading {requirement} from PyPI into {cache} (once)...", flush=True)
         run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
              "--dest", str(cache), requirement], f"download {requirement} from PyPI")
         if not wheel.exists():

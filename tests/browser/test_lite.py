@@ -8,7 +8,7 @@ back what Pyodide produced. Notebooks are opened one ahead (`LitePages`): the ne
 starts while this test's cells run, on the core they leave idle.
 
 What runs, and why (about 1-2 minutes a notebook on a loaded 2-core machine): every solved notebook,
-01 to 05 (all code runs under Pyodide, no errors, widgets draw and respond), and the blank 01 (the
+01 to 07 (all code runs under Pyodide, no errors, widgets draw and respond), and the blank 01 (the
 course's "Not written yet" messages, and only those). The other blank notebooks raise the same
 errors from the same backprop_lab code, which tests/course/test_learner_environment.py checks.
 """
@@ -63,6 +63,8 @@ def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = subprocess.run([sys.executable, str(ROOT / "lite" / "build.py"), "--output", str(site),
                             "--notebooks", str(notebooks)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
+    # The address it prints opens notebook 01, as the README's badge does.
+    assert f"/lab/index.html?path={site_path(RELEASED[0])}" in built.stdout, built.stdout
     lock = (site / "static" / "pyodide" / "pyodide-lock.json").read_text()
     assert all(f'"{name}"' in lock for name in ("numpy", "matplotlib", "backprop-lab"))
     return site

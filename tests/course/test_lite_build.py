@@ -1,4 +1,4 @@
-"""lite/build.py refuses altered downloads and wheels that carry the answer key.
+"""lite/build.py refuses altered downloads and wheels that carry the answer key, and says what it downloads.
 
 Each test runs the build script on a copy of the download cache (hard links, so no 80 MB copy)
 in which one file was replaced by an altered one, and expects a one-line refusal naming it.
@@ -85,3 +85,23 @@ def test_a_learner_package_carrying_the_answer_key_stops_the_build(cache, tmp_pa
     assert result.returncode == 1
     assert "contains solutions" in result.stderr, result.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_a_first_download_says_what_it_fetches(cache, tmp_path):
+    copy = copy_of(cache, tmp_path)
+    (copy / "comm-0.2.3-py3-none-any.whl").unlink()
+    result = build("--fetch-only", "--cache", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert "Downloading comm==0.2.3 from PyPI" in result.stdout, result.stdout
+    assert (copy / "comm-0.2.3-py3-none-any.whl").exists()
+
+
+def test_a_machine_without_npm_gets_one_line_saying_so(cache, tmp_path):
+    copy = copy_of(cache, tmp_path)
+    (copy / "pyodide-0.27.7.tgz").unlink()
+    nothing_on_path = tmp_path / "empty-bin"
+    nothing_on_path.mkdir()
+    result = subprocess.run([*BUILD, "--fetch-only", "--cache", str(copy)], capture_output=True, text=True,
+                            env={**os.environ, "PATH": str(nothing_on_path)})
+    assert result.returncode == 1
+    assert "npm, which is not installed" in result.stderr and "Traceback" not in result.stderr, result.stderr
