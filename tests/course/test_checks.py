@@ -22,6 +22,7 @@ from autograder.checks.notebook_01 import (
     check_relative_error_against,
 )
 from backprop_lab.checks import (
+    CheckFailed,
     as_numbers,
     check_call,
     check_difference,
@@ -192,6 +193,17 @@ def test_a_wrong_signature_gets_advice_instead_of_a_blamed_mistake() -> None:
     with pytest.raises(AssertionError) as caught:
         check_difference_against(lambda f, x: 0.0, solutions.central_difference, seed=7)
     assert "Keep the signature" in str(caught.value) and "Likely mistake" not in str(caught.value)
+
+
+def test_writing_into_the_tuple_vals_gets_advice_to_copy_it() -> None:
+    def moves_vals_in_place(f, *vals, arg=0, epsilon=1e-6):
+        vals[arg] += epsilon
+        return (f(*vals) - f(*vals)) / epsilon
+
+    with pytest.raises(CheckFailed) as caught:
+        check_difference(moves_vals_in_place, lambda x: x**3, 2.0, epsilon=1e-3, expected=12.006001, rule="forward")
+    assert "does not support item assignment" in str(caught.value)
+    assert "copy it into a list (moved = list(vals))" in str(caught.value)
 
 
 @pytest.mark.parametrize(("name", "model"), RELATIVE_ERROR_MISTAKES.items(), ids=lambda v: v[:50] if isinstance(v, str) else "model")

@@ -98,3 +98,21 @@ def test_the_chain_check_expects_what_a_central_difference_measures(chain, x) ->
 
     measured = (whole(x + 1e-6) - whole(x - 1e-6)) / 2e-6
     check_chain_backward(recursive_chain_backward, chain, x, 2.0, expected=2 * measured)
+
+
+class PassesDOutOn:
+    """A Square whose backward hands d_out back as it came, the local derivative 2x left out."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def forward(self):
+        return self.x**2
+
+    def backward(self, d_out):
+        return d_out
+
+
+def test_a_backward_that_returns_d_out_as_it_came_is_named() -> None:
+    with pytest.raises(AssertionError, match="backward returned d_out as it came: multiply it by the box's local"):
+        check_box(PassesDOutOn, 3.0, d_out=1.0, forward=9.0, backward=6.0)

@@ -168,3 +168,34 @@ def test_the_judge_names_what_a_sort_did_besides_returning(side_effect: dict, me
     results[1] = {**results[1], **side_effect}
     with pytest.raises(AssertionError, match=message):
         judge_topological_sort(results, Scalar, seed=3)
+
+
+PUSHES_GRAD = '''
+def backpropagate(root, d_out=1.0):
+    root.grad += d_out
+    for node in topological_sort(root):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += node.grad * local
+'''
+
+
+def test_the_given_cell_that_calls_backward_twice_names_a_pass_that_pushes_grad() -> None:
+    """Only the hidden test catches a pass that pushes .grad (calling twice overcounts), so the given
+    cell that calls backward twice is where a learner first sees it: its failure must say what to do."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    notebook = nbformat.read(source_notebook("04_topological_sort"), as_version=4)
+    namespace: dict = {}
+    for cell in notebook.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or meta.get("grade"):
+            continue
+        source = PUSHES_GRAD if meta.get("grade_id") == "backpropagate" else cell.source
+        if "L.zero_grad()" in source:
+            with pytest.raises(AssertionError, match=r"two calls left a.grad = 4.5, not 2 × 0.75 = 1.5: backpropagate "
+                                                     r"must add this call's sums \(kept in a dictionary\) to .grad"):
+                exec(source, namespace)
+            return
+        exec(source, namespace)
+    pytest.fail("no given cell calls zero_grad")

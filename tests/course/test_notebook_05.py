@@ -161,3 +161,17 @@ def test_each_broken_contract_of_the_gradient_check_is_named(broken: dict, messa
         return
     with pytest.raises(AssertionError, match=message):
         check_tensor_grad_check_against(check, ENGINE["Tensor"], seed=509)
+
+
+# --- What a failing visible check shows ---------------------------------------------------------------
+
+def test_an_input_left_off_by_a_nudge_is_shown_in_full_precision():
+    from backprop_lab.checks.notebook_05 import check_inputs_unchanged
+
+    before = np.array([[0.5, -1.2], [2.0, 0.3]])
+    nudged = before.copy()
+    nudged[1, 0] -= 1e-6
+    with pytest.raises(AssertionError) as caught:
+        check_inputs_unchanged(nudged, before, what="x.data after the check")
+    assert "1 of 4 entries changed, e.g. at [1, 0]: 2.0 became 1.999999" in str(caught.value)
+

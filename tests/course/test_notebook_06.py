@@ -16,6 +16,7 @@ import pytest
 import solutions
 from autograder.checks.notebook_06 import check_dual_against, check_jvp_against, check_passes_against
 from backprop_lab.checks import (
+    CheckFailed,
     DUAL_MISTAKES,
     as_dual_operation,
     check_dual,
@@ -167,7 +168,7 @@ def test_a_stub_dual_gets_the_not_written_yet_advice():
         def __init__(self, value, tangent=0.0):
             raise NotImplementedError()
 
-    with pytest.raises(AssertionError, match="Not written yet"):
+    with pytest.raises(CheckFailed, match="Not written yet"):
         check_dual(Stub, "+", (1.0, 1.0), (2.0, 0.0), expected=(3.0, 1.0))
 
 
@@ -195,7 +196,7 @@ def test_counting_calls_instead_of_passes_is_named():
 
 def test_an_unknown_method_must_raise():
     check_rejects_unknown_method(passes_for_jacobian, "backward")
-    with pytest.raises(AssertionError, match="a ValueError"):
+    with pytest.raises(CheckFailed, match="a ValueError"):
         check_rejects_unknown_method(lambda method, n, m: 0, "backward")
 
 
@@ -234,6 +235,6 @@ def test_an_unknown_method_must_raise_a_value_error_naming_the_three():
             raise ValueError("unknown method")
         return passes_for_jacobian(method, n_inputs, n_outputs)
 
-    with pytest.raises(AssertionError, match="does not name the three methods"):
+    with pytest.raises(CheckFailed, match="does not name the three methods"):
         check_rejects_unknown_method(silent, "backward")
     check_rejects_unknown_method(passes_for_jacobian, "symbolic", 7, 2)

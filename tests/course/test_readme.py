@@ -47,3 +47,10 @@ def test_the_readme_states_notebook_04s_chain_depth():
     stated = re.search(r"a chain ([\d ]+) nodes deep", README)
     assert stated, "the README no longer says how deep a chain notebook 04 handles"
     assert int(stated.group(1).replace(" ", "")) == depth
+
+
+def test_the_readme_quotes_a_hidden_test_comment_that_a_notebook_carries():
+    (quoted,) = [code for code in CODE if code.startswith("# Hidden tests")]
+    comments = [line for path in sorted(ROOT.glob("course/release/*/*.ipynb"))
+                for cell in json.loads(path.read_text())["cells"] for line in "".join(cell["source"]).splitlines()]
+    assert quoted in comments

@@ -112,9 +112,10 @@ def default_epsilon(learner: Callable[..., object]) -> float | None:
 
 
 def signature_hint(learner: Callable[..., object]) -> dict[type[BaseException], str]:
-    """The advice shown when a difference rule is called the course's way and raises TypeError."""
+    """The advice shown when a difference rule raises TypeError: it wrote into the tuple `vals`, or changed the signature."""
     name = getattr(learner, "__name__", "rule")
-    return {TypeError: f"Keep the signature {name}(f, *vals, arg=0, epsilon=1e-6): f's inputs come in as *vals."}
+    return {TypeError: f"`vals` is a tuple, which cannot be changed: copy it into a list (moved = list(vals)) and change "
+                       f"the copy. Keep the signature {name}(f, *vals, arg=0, epsilon=1e-6): f's inputs come in as *vals."}
 
 
 def check_difference(

@@ -110,6 +110,8 @@ def _backward_mistakes(name: str, inputs: Sequence[float], d_out: float, forward
             r / d_out for r in right
         )
     mistakes["the sign is flipped"] = tuple(-r for r in right)
+    mistakes["backward returned d_out as it came: multiply it by the box's local derivative, taken at its input"] = (
+        (d_out,) * len(right))
     if len(right) == 2:
         mistakes["the two derivatives are swapped: return (∂/∂x, ∂/∂y) in the order the inputs were given"] = right[::-1]
     else:

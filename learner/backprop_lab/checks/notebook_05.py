@@ -49,9 +49,16 @@ def _show(value: object) -> str:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        return f"{value!r:.80} (a {type(value).__name__}, not an array)"
+        return f"{value!r:.80} ({_kind(value)})"
     text = np.array2string(array, precision=4, threshold=24, separator=", ").replace("\n", " ")
     return f"shape {array.shape}: {text}"
+
+
+def _kind(value: object) -> str:
+    """What a value that is not numbers is, naming the items of a list (a list of Tensors, say)."""
+    if isinstance(value, list) and value:
+        return f"a list of {', '.join(sorted({type(item).__name__ for item in value}))}, not of numbers"
+    return f"a {type(value).__name__}, not an array"
 
 
 def _describe(name: str, args: Sequence[object]) -> str:
@@ -314,10 +321,21 @@ def judge_grad_check(got: Outcome, correct: bool, what: str, hint: str = "") -> 
     check_grad_check_verdict(got.value, correct, what, hint)
 
 
+def _changes(now: np.ndarray, before: np.ndarray) -> str:
+    """Where an array changed, in full precision: a nudge of 1e-6 is invisible at the four digits of _show."""
+    if now.shape != before.shape:
+        return _show(now)
+    changed = np.argwhere(~((now == before) | (np.isnan(now) & np.isnan(before))))
+    first = tuple(int(i) for i in changed[0])
+    return (f"{len(changed)} of {before.size} entries changed, e.g. at {list(first)}: "
+            f"{float(before[first])!r} became {float(now[first])!r}")
+
+
 def check_inputs_unchanged(array: Any, before: np.ndarray, what: str) -> None:
     """The check must leave the caller's tensors as they were."""
-    if np.array_equal(np.asarray(array), before):
+    now = np.asarray(array)
+    if np.array_equal(now, before):
         return
-    raise CheckFailed(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_show(array)}\n"
+    raise CheckFailed(f"{what}\n  expected: the inputs unchanged, {_show(before)}\n  got:      {_changes(now, before)}\n"
                          "  Likely mistake: the inputs were left changed: a nudged entry was not put back "
                          "exactly (save it and restore it, or work on copies of the arrays).")

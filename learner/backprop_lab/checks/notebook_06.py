@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import math
 
 from ..forward_cases import BINARY, METHODS, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
-from .compare import Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly
+from .compare import CheckFailed, Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly
 
 DUAL_RTOL, DUAL_ATOL = 1e-9, 1e-12
 """Tangent rules are exact arithmetic: only rounding separates two right answers."""
@@ -78,7 +78,7 @@ def check_dual_operation(operation: Callable[..., object], op: str, *operands: O
     models = {name: run_quietly(model, *pairs) for name, model in DUAL_MISTAKES[op].items()}
     likely = diagnose(got, expected, models, DUAL_RTOL, DUAL_ATOL)
     what = f"{dual_expression(op, operands)} as (value, tangent)"
-    raise AssertionError(failure_message(what, expected, got, likely)) from got.error
+    raise CheckFailed(failure_message(what, expected, got, likely)) from got.error
 
 
 def check_dual(Dual: type, op: str, *operands: Operand, expected: tuple[float, float]) -> None:  # noqa: N803
@@ -178,5 +178,5 @@ def check_rejects_unknown_method(passes_for_jacobian: Callable[..., object], met
     hint = ("Likely mistake: the message does not name the three methods: say which ones exist, "
             "'central', 'forward' and 'reverse', so the caller can fix the call.") if isinstance(got.error, ValueError) else ""
     what = f"passes_for_jacobian({method!r}, {n_inputs}, {n_outputs})"
-    raise AssertionError(failure_message(what, "a ValueError naming the methods it knows", got, hint=hint,
+    raise CheckFailed(failure_message(what, "a ValueError naming the methods it knows", got, hint=hint,
                                          show=lambda value: value if isinstance(value, str) else repr(value)))

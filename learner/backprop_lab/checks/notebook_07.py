@@ -18,6 +18,8 @@ NETWORK_MISTAKES = {
                     "subtract each row's maximum from its logits first, which leaves the softmax unchanged",
     "averaged_twice": "cross-entropy averaged twice: the loss is the mean over the batch, so its gradient is "
                       "(softmax − one-hot) / N, divided by N once, not once in the loss and again in the backward",
+    "not_averaged": "the loss and its gradient were not divided by N: L is the mean over the batch, so it is the "
+                    "sum of −log p divided by N, and its gradient (softmax − one-hot) / N",
     "bias_not_summed": "bias gradient not summed over the batch: every example of the batch adds its gradient "
                        "to the one bias vector, so ∂L/∂b is grad summed over axis 0 (not averaged, not one row)",
     "recorded_update": "update recorded in the graph: p - rate * p.grad is a Tensor operation, a new node; "

@@ -1,0 +1,51 @@
+"""Notebook 07's visible checks: what a test cell says about a loss or a loop that is wrong."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from backprop_lab.checks import CheckFailed, check_array
+from course_grading import nbgrader_meta, source_notebook
+
+SUMMED_NOT_AVERAGED = '''
+def softmax_cross_entropy(logits, labels):
+    xp = logits.xp
+    rows = xp.arange(logits.shape[0])
+    shifted = logits.data - xp.max(logits.data, axis=1, keepdims=True)
+    log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+
+    def backward(g):
+        grad = xp.exp(log_p)
+        grad[rows, labels] -= 1.0
+        return (g * grad,)
+
+    return Tensor(-xp.sum(log_p[rows, labels]), (logits,), backward, "cross_entropy")
+'''
+
+
+def run_test_cell(grade_id: str, answers: dict[str, str]) -> None:
+    """Run notebook 07's code up to the test cell `grade_id`, with `answers` in place of answer cells."""
+    namespace: dict = {}
+    for cell in nbformat.read(source_notebook("07_train_a_network"), as_version=4).cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or meta.get("grade") and meta.get("grade_id") != grade_id:
+            continue
+        exec(answers.get(meta.get("grade_id"), cell.source), namespace)
+        if meta.get("grade_id") == grade_id:
+            return
+
+
+def test_a_loss_summed_over_the_batch_instead_of_averaged_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_notebook("07_train_a_network").parent)  # where load_digits finds digits.npz
+    with pytest.raises(CheckFailed, match="the loss and its gradient were not divided by N"):
+        run_test_cell("test_softmax_cross_entropy", {"softmax_cross_entropy": SUMMED_NOT_AVERAGED})
+
+
+def test_a_list_of_tensors_where_numbers_belong_is_named_as_such() -> None:
+    class Tensor:
+        pass
+
+    with pytest.raises(CheckFailed) as caught:
+        check_array([Tensor(), Tensor()], [0.5, 0.25], what="the losses")
+    assert "(a list of Tensor, not of numbers)" in str(caught.value) and "not an array" not in str(caught.value)
