@@ -33,6 +33,7 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 TIMEOUTS = {"CellTimeoutError", "NotebookTimeout", "KeyboardInterrupt", "TimeoutError"}
 CRASHES = {"DeadKernelError", "MemoryError", "RecursionError"}
 WHOLE_NOTEBOOK = "the whole notebook"
+NOT_RUN = ("crash", "the notebook could not be run")
 
 
 @dataclass
@@ -88,7 +89,7 @@ def gather(course: Course, assignment: str) -> ClassReport:
     for student, record in read_records(course, assignment).items():
         for problem in record["problems"]:
             if "could not be run" in problem:
-                report.add_mistake("crash", "the notebook could not be run", student, WHOLE_NOTEBOOK, problem)
+                report.add_mistake(*NOT_RUN, student, WHOLE_NOTEBOOK, problem)
         reasons = record["problems"] + [f["message"] for f in record["findings"]]
         if reasons:
             report.flags[student] = reasons
@@ -185,6 +186,8 @@ def render(assignment: str, report: ClassReport) -> str:
     waiting = grades.waiting()
     max_auto, max_written = grades.max_points(by_hand=False), grades.max_points(by_hand=True)
     mean_auto = sum(grades.points(s, by_hand=False) for s in grades.learners) / n if n else 0.0
+    not_run = len(report.mistakes[NOT_RUN].learners) if NOT_RUN in report.mistakes else 0
+    not_run_note = f" ({not_run} of them could not be run: see Flagged submissions)" if not_run else ""
     headers = "".join(f"<th>{esc(cell_label(g))} ({grades.cells[g].max_score:g})</th>" for g in grades.cells)
     to_grade = "".join(f"<tr><td>{esc(g)}</td><td>{len(s)}: {esc(', '.join(s))}</td></tr>" for g, s in waiting.items())
     flagged = "".join(
@@ -201,7 +204,7 @@ table{{border-collapse:collapse;margin-bottom:1em}}.wide{{overflow-x:auto}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}img{{max-width:100%}}</style>
 </head><body>
 <h1>{esc(assignment)}: how the class did</h1>
-<p>{n} graded submissions. Autograded points: mean {mean_auto:.2f} of {max_auto:g}.
+<p>{n} graded submissions{not_run_note}. Autograded points: mean {mean_auto:.2f} of {max_auto:g}.
 Written answers ({max_written:g} points, graded by hand): {sum(len(s) for s in waiting.values())} still to grade.</p>
 <h2>Learners</h2>
 <div class="wide"><table><tr><th>learner</th><th>total so far</th><th>autograded (of {max_auto:g})</th>

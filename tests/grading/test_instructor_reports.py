@@ -4,6 +4,7 @@ that waits for hand grades, and the CSV export, each checked against nbgrader's 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import statistics
@@ -16,6 +17,7 @@ import autograder_fixture as fx
 from autograder.cli import main
 from autograder.course import open_course
 from autograder.report import gather, write_report
+from autograder.writer import record_path
 from class_batch import WRITTEN, GradedClass, submissions
 
 pytestmark = pytest.mark.slow
@@ -104,6 +106,20 @@ def test_report_names_an_answer_cell_that_timed_out_not_only_its_tests_name_erro
     assert timeout.learners == {"ada", "sleepy"} and timeout.cells == {"cube", "test_cube"}
     page = write_report(open_course(root), fx.ASSIGNMENT, tmp_path).read_text()
     assert "<td>cube: answer cell, cube: visible tests</td>" in page
+
+
+def test_report_header_says_how_many_notebooks_could_not_be_run(graded_class_batch: GradedClass, tmp_path: Path) -> None:
+    """A notebook that never ran is still a graded submission (scored by the gradebook); the header says so."""
+    root = copy(graded_class_batch, tmp_path)
+    course = open_course(root)
+    page = write_report(course, fx.ASSIGNMENT, tmp_path).read_text()
+    assert "could not be run" not in page.split("<h2>")[0]
+    record = record_path(course, fx.ASSIGNMENT, "patcher")
+    entry = json.loads(record.read_text())
+    entry["problems"].append("could not be run: DeadKernelError: Kernel died")
+    record.write_text(json.dumps(entry))
+    header = write_report(course, fx.ASSIGNMENT, tmp_path).read_text().split("<h2>")[0]
+    assert f"{len(submissions(root))} graded submissions (1 of them could not be run: see Flagged submissions)." in header
 
 
 def test_report_page_has_a_row_per_learner_with_points_apart(graded_class_batch: GradedClass, tmp_path: Path) -> None:
