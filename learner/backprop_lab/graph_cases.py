@@ -45,7 +45,7 @@ Recipe = tuple[tuple[float, ...], tuple[tuple[str, int, bool], ...]]
 OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
 
 
-def random_recipe(rng, n_leaves: int = 5, n_steps: int = 25) -> Recipe:
+def random_recipe(rng: np.random.Generator, n_leaves: int = 5, n_steps: int = 25) -> Recipe:
     """A random DAG: a backbone of n_steps operations, each also reading a random earlier node."""
     leaves = tuple(float(v) for v in rng.choice([-1, 1], n_leaves) * rng.uniform(0.5, 1.5, n_leaves))
     steps = []

@@ -6,8 +6,10 @@ backend is switched, no window opens, and nothing stays registered to leak memor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -62,7 +64,7 @@ def figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def node_box(ax, x: float, y: float, width: float, height: float, lines: list[str], *,
+def node_box(ax: Axes, x: float, y: float, width: float, height: float, lines: list[str], *,
              fill: str, current: bool = False, dashed: bool = False, fontsize: float = 10) -> None:
     """A rounded box at (x, y) holding `lines`, the first in bold (the node's name or op)."""
     ax.add_patch(FancyBboxPatch(
@@ -82,7 +84,7 @@ def node_box(ax, x: float, y: float, width: float, height: float, lines: list[st
                 fontweight="bold" if k == 0 else "normal", family="DejaVu Sans")
 
 
-def arrow(ax, start: tuple[float, float], end: tuple[float, float], *, colour: str = MUTED,
+def arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *, colour: str = MUTED,
           width: float = 1.2, bend: float = 0.0, label: str | None = None,
           fontsize: float = 9, style: str = "-") -> None:
     """An arrow from start to end, optionally bent and labelled at its middle."""
@@ -101,7 +103,7 @@ def arrow(ax, start: tuple[float, float], end: tuple[float, float], *, colour: s
                 bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor=colour, linewidth=0.8))
 
 
-def legend(ax, swatches: list[tuple[str, str, str]], lines: list[tuple[str, str]] = (),
+def legend(ax: Axes, swatches: list[tuple[str, str, str]], lines: Sequence[tuple[str, str]] = (),
            *, fontsize: float = 9) -> None:
     """A one-row key under the axes: (fill, edge colour, text) swatches, then (colour, text) lines."""
     handles = [Line2D([], [], marker="s", markersize=11, linestyle="", markerfacecolor=fill,
@@ -112,7 +114,7 @@ def legend(ax, swatches: list[tuple[str, str, str]], lines: list[tuple[str, str]
               frameon=False, fontsize=fontsize, handlelength=1.4, columnspacing=1.2)
 
 
-def bare_axes(figure: Figure, rect: tuple[float, float, float, float] = (0.01, 0.08, 0.98, 0.84)):
+def bare_axes(figure: Figure, rect: tuple[float, float, float, float] = (0.01, 0.08, 0.98, 0.84)) -> Axes:
     """Axes without ticks or frame, for diagrams drawn in data coordinates."""
     ax = figure.add_axes(rect)
     ax.set_axis_off()

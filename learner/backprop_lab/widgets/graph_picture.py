@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
@@ -53,7 +54,7 @@ class GraphPicture:
         return (f"{len(self.graph)} nodes: too many to label (more than {LABEL_LIMIT}), so only the "
                 "graph's shape is drawn; the text below tells each step")
 
-    def canvas(self, title: str) -> tuple[Figure, object, float]:
+    def canvas(self, title: str) -> tuple[Figure, Axes, float]:
         """A figure sized for the graph, with the title on top: (figure, axes, font size)."""
         if self.large:
             fig = d.new_figure(MAX_WIDTH, 7)
@@ -76,7 +77,7 @@ class GraphPicture:
         fig.suptitle(title, fontsize=fontsize * 1.05, x=0.01, ha="left", y=0.985, wrap=True)
         return fig, ax, fontsize
 
-    def draw(self, ax, looks: list[NodeLook], flows: list[Flow], fontsize: float) -> None:
+    def draw(self, ax: Axes, looks: list[NodeLook], flows: list[Flow], fontsize: float) -> None:
         """Every edge (the lit ones coloured and labelled), then every node on top."""
         if self.large:
             self._draw_dots(ax, looks, flows)
@@ -86,14 +87,14 @@ class GraphPicture:
             d.node_box(ax, x, y, BOX_WIDTH, BOX_HEIGHT, look.lines, fill=look.fill,
                        current=look.current, dashed=look.dashed, fontsize=fontsize)
 
-    def draw_step(self, ax, looks: list[NodeLook], flows: list[Flow], fontsize: float,
+    def draw_step(self, ax: Axes, looks: list[NodeLook], flows: list[Flow], fontsize: float,
                   d_out: float | None) -> None:
         """One step of a pass: the graph, and the gradient d_out arriving at the root when it starts."""
         self.draw(ax, looks, flows, fontsize)
         if d_out is not None:
             self.arrow_into_root(ax, f"d_out = {format_number(d_out)}", fontsize)
 
-    def arrow_into_root(self, ax, label: str, fontsize: float) -> None:
+    def arrow_into_root(self, ax: Axes, label: str, fontsize: float) -> None:
         """The gradient that starts the backward pass, arriving at the root from the right."""
         x, y = self.positions[0]
         if self.large:
@@ -117,7 +118,7 @@ class GraphPicture:
                           (xc - BOX_WIDTH / 2, yc + spread * 0.6), bend))
         return paths
 
-    def _draw_edges(self, ax, flows: list[Flow], fontsize: float) -> None:
+    def _draw_edges(self, ax: Axes, flows: list[Flow], fontsize: float) -> None:
         lit: dict[tuple[int, int], list[Flow]] = {}
         for flow in flows:
             lit.setdefault((flow.start, flow.end), []).append(flow)
@@ -133,7 +134,7 @@ class GraphPicture:
             else:
                 d.arrow(ax, start, end, bend=bend)
 
-    def _draw_dots(self, ax, looks: list[NodeLook], flows: list[Flow]) -> None:
+    def _draw_dots(self, ax: Axes, looks: list[NodeLook], flows: list[Flow]) -> None:
         at = self.positions
         ax.add_collection(LineCollection([(at[p], at[c]) for c, p in self.graph.edges()],
                                          colors=d.MUTED, linewidths=0.6, zorder=1))

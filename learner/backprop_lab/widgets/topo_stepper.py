@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -33,7 +33,7 @@ class SortTrace:
     def moves(self) -> Iterator[str]:
         raise NotImplementedError
 
-    def names(self, nodes) -> str:
+    def names(self, nodes: Iterable[int]) -> str:
         return ", ".join(self.graph.labels[n] for n in nodes)
 
 
