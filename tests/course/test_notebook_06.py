@@ -238,3 +238,23 @@ def test_an_unknown_method_must_raise_a_value_error_naming_the_three():
     with pytest.raises(CheckFailed, match="does not name the three methods"):
         check_rejects_unknown_method(silent, "backward")
     check_rejects_unknown_method(passes_for_jacobian, "symbolic", 7, 2)
+
+
+def test_a_jvp_failing_for_a_wrong_dual_says_to_fix_dual_first():
+    """A Dual whose * drops u·v', with the source's own jvp: jvp's visible test blames jvp's tangents unless it
+    says that jvp runs on the learner's Dual."""
+    import nbformat
+
+    from course_grading import nbgrader_meta, source_notebook
+
+    cells = {nbgrader_meta(cell).get("grade_id"): cell.source
+             for cell in nbformat.read(source_notebook("06_forward_reverse"), as_version=4).cells}
+    right = "self.tangent * other.value + self.value * other.tangent"
+    assert right in cells["Dual"]
+    names: dict = {}
+    for source in (cells["setup"], cells["Dual"].replace(right, "self.tangent * other.value"), cells["jvp"]):
+        exec(source, names)
+    with pytest.raises(CheckFailed) as failure:
+        exec(cells["test_jvp"], names)
+    last = str(failure.value).splitlines()[-1]
+    assert last.startswith("  jvp runs on your Dual") and last.endswith("fix Dual first.")
