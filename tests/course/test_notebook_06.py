@@ -258,3 +258,21 @@ def test_a_jvp_failing_for_a_wrong_dual_says_to_fix_dual_first():
         exec(cells["test_jvp"], names)
     last = str(failure.value).splitlines()[-1]
     assert last.startswith("  jvp runs on your Dual") and last.endswith("fix Dual first.")
+
+
+def test_after_run_all_the_forward_reverse_widget_waits_at_its_first_step():
+    """The widget of section 4 is for stepping through: the cells below it must not move it to its end, or a
+    learner who runs all finds it finished, its opening note unseen and its ▶ button greyed out."""
+    import nbformat
+
+    from course_grading import nbgrader_meta, source_notebook
+
+    cells = nbformat.read(source_notebook("06_forward_reverse"), as_version=4).cells
+    made = next(i for i, cell in enumerate(cells) if "view = ForwardReverseView(" in cell.source)
+    names: dict = {}
+    exec(next(cell.source for cell in cells if nbgrader_meta(cell).get("grade_id") == "setup"), names)
+    section_5 = next(i for i, cell in enumerate(cells) if cell.source.startswith("## 5 ·"))
+    for cell in cells[made:section_5]:
+        if cell.cell_type == "code":
+            exec(cell.source, names)
+    assert names["view"].step == 0
