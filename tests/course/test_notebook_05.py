@@ -175,3 +175,34 @@ def test_an_input_left_off_by_a_nudge_is_shown_in_full_precision():
         check_inputs_unchanged(nudged, before, what="x.data after the check")
     assert "1 of 4 entries changed, e.g. at [1, 0]: 2.0 became 1.999999" in str(caught.value)
 
+
+
+# --- A backward that writes into its input fails its visible test, with the mistake named -------------
+
+def relu_in_place(grad, a, out):
+    """The walkthrough's answer: right values, written into the `grad` the engine still holds."""
+    grad[a <= 0] = 0.0
+    return grad
+
+
+def test_the_visible_check_names_a_backward_that_writes_into_grad_and_leaves_the_cells_arrays_alone() -> None:
+    from backprop_lab.checks import check_backward
+
+    a, grad = np.array([[-2.0, 0.5], [3.0, -0.1]]), np.array([[5.0, 2.0], [-1.0, 4.0]])
+    given = grad.copy()
+    with pytest.raises(AssertionError) as failure:
+        check_backward(relu_in_place, "relu", (grad, a, np.maximum(a, 0.0)), expected=np.array([[0.0, 2.0], [-1.0, 0.0]]))
+    message = str(failure.value)
+    assert "wrote into its argument `grad`" in message and "`grad * (a > 0)`" in message
+    assert "in argument 1, 2 of 4 entries changed" in message
+    np.testing.assert_array_equal(grad, given)
+
+
+VISIBLE_BACKWARD_TESTS = [cell for cell in SOURCE.cells
+                          if nbgrader_meta(cell).get("grade") and "check_backward(" in cell.source]
+
+
+@pytest.mark.parametrize("cell", VISIBLE_BACKWARD_TESTS, ids=lambda cell: nbgrader_meta(cell)["grade_id"])
+def test_the_sources_backwards_pass_their_visible_tests(cell) -> None:
+    """No right answer of the notebook writes into what it is given, so none trips the in-place check."""
+    exec(cell.source, dict(ENGINE))

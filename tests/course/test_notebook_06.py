@@ -238,3 +238,41 @@ def test_an_unknown_method_must_raise_a_value_error_naming_the_three():
     with pytest.raises(CheckFailed, match="does not name the three methods"):
         check_rejects_unknown_method(silent, "backward")
     check_rejects_unknown_method(passes_for_jacobian, "symbolic", 7, 2)
+
+
+def test_a_jvp_failing_for_a_wrong_dual_says_to_fix_dual_first():
+    """A Dual whose * drops u·v', with the source's own jvp: jvp's visible test blames jvp's tangents unless it
+    says that jvp runs on the learner's Dual."""
+    import nbformat
+
+    from course_grading import nbgrader_meta, source_notebook
+
+    cells = {nbgrader_meta(cell).get("grade_id"): cell.source
+             for cell in nbformat.read(source_notebook("06_forward_reverse"), as_version=4).cells}
+    right = "self.tangent * other.value + self.value * other.tangent"
+    assert right in cells["Dual"]
+    names: dict = {}
+    for source in (cells["setup"], cells["Dual"].replace(right, "self.tangent * other.value"), cells["jvp"]):
+        exec(source, names)
+    with pytest.raises(CheckFailed) as failure:
+        exec(cells["test_jvp"], names)
+    last = str(failure.value).splitlines()[-1]
+    assert last.startswith("  jvp runs on your Dual") and last.endswith("fix Dual first.")
+
+
+def test_after_run_all_the_forward_reverse_widget_waits_at_its_first_step():
+    """The widget of section 4 is for stepping through: the cells below it must not move it to its end, or a
+    learner who runs all finds it finished, its opening note unseen and its ▶ button greyed out."""
+    import nbformat
+
+    from course_grading import nbgrader_meta, source_notebook
+
+    cells = nbformat.read(source_notebook("06_forward_reverse"), as_version=4).cells
+    made = next(i for i, cell in enumerate(cells) if "view = ForwardReverseView(" in cell.source)
+    names: dict = {}
+    exec(next(cell.source for cell in cells if nbgrader_meta(cell).get("grade_id") == "setup"), names)
+    section_5 = next(i for i, cell in enumerate(cells) if cell.source.startswith("## 5 ·"))
+    for cell in cells[made:section_5]:
+        if cell.cell_type == "code":
+            exec(cell.source, names)
+    assert names["view"].step == 0

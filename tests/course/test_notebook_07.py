@@ -49,3 +49,18 @@ def test_a_list_of_tensors_where_numbers_belong_is_named_as_such() -> None:
     with pytest.raises(CheckFailed) as caught:
         check_array([Tensor(), Tensor()], [0.5, 0.25], what="the losses")
     assert "(a list of Tensor, not of numbers)" in str(caught.value) and "not an array" not in str(caught.value)
+
+
+def test_a_learner_working_alone_is_told_to_finish_05_first_and_why() -> None:
+    """`make lab` hands a self-learner 07 with 01: its first cell (and its README row) must say to finish 05 first,
+    because section 1 writes out 05's answers; no self-learner has a deadline to wait for."""
+    from pathlib import Path
+
+    cells = nbformat.read(source_notebook("07_train_a_network"), as_version=4).cells
+    opening = " ".join(cells[0].source.split())
+    assert "Finish notebook 05 before you open this one" in opening and "05's answers" in opening
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| 07 |"))
+    assert "finish 05 first" in row
+    section_1 = next(cell.source for cell in cells if cell.source.startswith("## 1 ·"))
+    assert "deadline" not in section_1

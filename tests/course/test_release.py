@@ -55,3 +55,15 @@ def test_release_gives_nothing_away(assignment: str) -> None:
     assert not any(SOLUTIONS_IMPORT.search(s) for s in tests), "visible tests must not lean on the reference"
     # The release keeps every test cell (hidden ones emptied of their tests), so grading finds them all.
     assert autograded_test_ids(release) == autograded_test_ids(source)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_imports_are_locked_given_code(assignment: str) -> None:
+    """The README calls the imports read-only given code: every notebook's first code cell is its locked `setup`."""
+    for path in (source_notebook(assignment), release_notebook(assignment)):
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert first.source.startswith(("import ", "from ")), f"{path}: the first code cell is not the imports"
+        meta = {key: value for key, value in nbgrader_meta(first).items() if key not in ("checksum", "cell_type")}
+        assert meta == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3, "solution": False,
+                        "task": False}, f"{path}: lock the import cell as notebook 01 does"
+    assert first.metadata.get("editable") is False and first.metadata.get("deletable") is False

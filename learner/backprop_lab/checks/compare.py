@@ -203,10 +203,12 @@ def check_call(
     mistakes: Mistakes | None = None,
     what: str = "",
     error_hints: Mapping[type[BaseException], str] | None = None,
+    hint: str = "",
 ) -> None:
     """Call the learner's function and assert its answer; the mistake models run on the same inputs.
 
-    `error_hints` maps an exception type the learner's call may raise to advice shown with it.
+    `error_hints` maps an exception type the learner's call may raise to advice shown with it;
+    `hint` is advice shown last with any failure.
     Returns None on purpose: nbgrader reads a number shown by a test cell as partial credit.
     """
     __tracebackhide__ = True
@@ -216,6 +218,7 @@ def check_call(
         return
     models = {name: run_quietly(model, *args, **kwargs) for name, model in (mistakes or {}).items()}
     likely = diagnose(got, expected, models, rtol, atol)
-    hint = next((text for kind, text in (error_hints or {}).items() if isinstance(got.error, kind)), "")
-    message = failure_message(what or describe_call(learner, args, kwargs), expected, got, likely, hint)
+    error_hint = next((text for kind, text in (error_hints or {}).items() if isinstance(got.error, kind)), "")
+    hints = "\n  ".join(text for text in (error_hint, hint) if text)
+    message = failure_message(what or describe_call(learner, args, kwargs), expected, got, likely, hints)
     raise CheckFailed(message) from got.error

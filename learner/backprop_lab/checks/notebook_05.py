@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..cases import leaving_inputs_unchanged
+from ..recording import ChangedItsInput
 from ..unwritten import STUB_ADVICE
 from .compare import CheckFailed, Mistakes, NoVerdict, Outcome, diagnose, failure_message, run_quietly
 
@@ -232,6 +234,9 @@ TRAINING_MISTAKES = {
 
 USES_UNBROADCAST = "This backward calls your unbroadcast: if its tests fail, fix those first."
 
+NEW_ARRAY = "`grad * factor` rather than `grad *= factor`"
+"""How a backward makes its result without writing into `grad`, shown when it wrote into an argument."""
+
 @dataclass(frozen=True)
 class BackwardChecks:
     """How one backward is judged: its mistake models (given the expected answer) and its advice."""
@@ -239,6 +244,7 @@ class BackwardChecks:
     mistakes: Callable[[Any, SumBack | None], Mistakes]  # given the expected answer and an unbroadcast
     error_hint: str = ""  # shown when the learner's backward raises
     unmatched_hint: str = ""  # shown when no mistake model matches
+    new_array: str = NEW_ARRAY  # the usual in-place slip of this backward, and its fix
 
 
 def _fixed(mistakes: Mistakes) -> Callable[[Any, SumBack | None], Mistakes]:
@@ -248,7 +254,7 @@ def _fixed(mistakes: Mistakes) -> Callable[[Any, SumBack | None], Mistakes]:
 BACKWARDS: Mapping[str, BackwardChecks] = {
     "exp": BackwardChecks(_fixed(EXP_MISTAKES)),
     "log": BackwardChecks(_fixed(LOG_MISTAKES)),
-    "relu": BackwardChecks(_fixed(RELU_MISTAKES)),
+    "relu": BackwardChecks(_fixed(RELU_MISTAKES), new_array="`grad * (a > 0)` rather than `grad[a <= 0] = 0`"),
     "unbroadcast": BackwardChecks(_unbroadcast_mistakes),
     "add": BackwardChecks(_fixed(ADD_MISTAKES), unmatched_hint=USES_UNBROADCAST),
     "mul": BackwardChecks(_mul_mistakes, unmatched_hint=USES_UNBROADCAST),
@@ -270,7 +276,11 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     checks = BACKWARDS[op]
     if isinstance(expected, list):
         expected = tuple(expected)
-    got = run_quietly(learner, *args)
+    what = what or _describe(getattr(learner, "__name__", op), args)
+    given = [np.ndarray.copy(arg) if type(arg) is np.ndarray else arg for arg in args]
+    got = run_quietly(leaving_inputs_unchanged(learner), *given)
+    if isinstance(got.error, ChangedItsInput):
+        raise CheckFailed(_wrote_into_message(what, args, given, got.error, checks.new_array)) from None
     if got.error is None and _same(got.value, expected):
         return
     models = {name: run_quietly(model, *args) for name, model in checks.mistakes(expected, sum_back).items()}
@@ -278,8 +288,17 @@ def check_backward(learner: Callable[..., Any], op: str, args: Sequence[object],
     hint = checks.error_hint if got.error is not None else _shape_hint(got.value, expected)
     if not likely and not hint:
         hint = checks.unmatched_hint
-    what = what or _describe(getattr(learner, "__name__", op), args)
     raise CheckFailed(failure_message(what, expected, got, likely, hint, show=_show)) from got.error
+
+
+def _wrote_into_message(what: str, args: Sequence[object], given: Sequence[object], error: ChangedItsInput,
+                        new_array: str) -> str:
+    """The learner's backward ran on copies of `args` and changed one: say where, and how to make a new array."""
+    place, before, now = next((i, a, g) for i, (a, g) in enumerate(zip(args, given))
+                              if type(a) is np.ndarray and not np.array_equal(a, g))
+    return (f"{what}\n  expected: the arrays it is given unchanged, and the gradient returned as a new array\n"
+            f"  got:      in argument {place + 1}, {_changes(np.asarray(now), before)}\n"
+            f"  Likely mistake: {error}, e.g. {new_array}.")
 
 
 # --- tensor_grad_check ---------------------------------------------------------------------------

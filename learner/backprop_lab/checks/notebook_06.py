@@ -93,6 +93,10 @@ def check_dual(Dual: type, op: str, *operands: Operand, expected: tuple[float, f
 ONE_TANGENT = ("every input was given the same tangent v[0]: input i must carry its own v[i], "
                "so that Dual(x[i], v[i]) enters f")
 
+RUNS_ON_DUAL = ("jvp runs on your Dual, so a wrong Dual gives a wrong J·v too: if the tests of Dual above fail, "
+                "fix Dual first.")
+"""Said with every failure of jvp: a wrong tangent rule in Dual shows up as a wrong J·v too."""
+
 
 def _flat(answer: object) -> object:
     """(value, tangent) with several outputs, (values, tangents), as one flat tuple; anything else unchanged."""
@@ -125,7 +129,8 @@ def check_jvp(
     several = isinstance(value, (tuple, list))
     what = describe_call(jvp, (f, x, v)) + (" as (*values, *tangents)" if several else "")
     check_call(lambda *args: _flat(jvp(*args)), (f, x, v), expected=_flat(expected), rtol=1e-9, atol=1e-12,
-               what=what, mistakes={name: (lambda *_, answer=_flat(answer): answer) for name, answer in mistakes.items()})
+               what=what, mistakes={name: (lambda *_, answer=_flat(answer): answer) for name, answer in mistakes.items()},
+               hint=RUNS_ON_DUAL)
 
 
 def _one_call_per_method(method: str, n: int, m: int) -> int:
