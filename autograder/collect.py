@@ -9,9 +9,10 @@ first that matches names the student:
 
 `--pattern` replaces them with your own regular expression, which must have a named group
 `student` (and may have `time`, formatted YYYY-MM-DD-HH-MM-SS, written to timestamp.txt; of one
-student's several timed attempts the newest is collected). The download is only read; every file that cannot be placed is reported with the reason (hidden files
-and macOS __MACOSX folders are skipped silently). Symbolic links are never followed, and unpacking
-stops at 20 MB per notebook and 500 MB per download unless the limits are raised.
+student's several timed attempts the newest is collected). The download is only read; every file
+that cannot be placed is reported with the reason (hidden files and macOS __MACOSX folders are
+skipped silently). Symbolic links are never followed, and unpacking stops at 20 MB per notebook
+and 500 MB per download unless the limits are raised.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ SCHEMES = {
     "blackboard": re.compile(r"^(?:.*/)?[^/]*?_(?P<student>[^_/]+)_attempt_(?P<time>\d{4}(?:-\d\d){5})(?:_[^/]*)?$"),
 }
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+
+
+Found = tuple[str, "Path | zipfile.ZipInfo", "str | None"]
+"""One notebook of the download: (path inside it, handle, submission time or None)."""
 
 
 @dataclass
@@ -96,10 +101,6 @@ def collect(course: Course, downloads: Path, assignment: str, pattern: str | Non
             except Refused as why:
                 report.unplaced.append((name, str(why)))
     return report
-
-
-Found = tuple[str, "Path | zipfile.ZipInfo", "str | None"]
-"""One notebook of the download: (path inside it, handle, submission time or None)."""
 
 
 def _one_per_student(report: CollectReport, student: str, files: list[Found]) -> Found | None:
