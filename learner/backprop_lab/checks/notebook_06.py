@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 import math
 
 from ..forward_cases import BINARY, METHODS, UNARY, Operand, as_dual_operation  # noqa: F401 (re-exported)
-from .compare import CheckFailed, Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message, is_close, run_quietly
+from .compare import (CheckFailed, Mistakes, NoVerdict, check_call, describe_call, diagnose, failure_message,
+                      is_close, run_quietly)
 
 DUAL_RTOL, DUAL_ATOL = 1e-9, 1e-12
 """Tangent rules are exact arithmetic: only rounding separates two right answers."""
@@ -184,4 +185,4 @@ def check_rejects_unknown_method(passes_for_jacobian: Callable[..., object], met
             "'central', 'forward' and 'reverse', so the caller can fix the call.") if isinstance(got.error, ValueError) else ""
     what = f"passes_for_jacobian({method!r}, {n_inputs}, {n_outputs})"
     raise CheckFailed(failure_message(what, "a ValueError naming the methods it knows", got, hint=hint,
-                                         show=lambda value: value if isinstance(value, str) else repr(value)))
+                                      show=lambda value: value if isinstance(value, str) else repr(value)))
