@@ -10,7 +10,7 @@ in a workspace and a worker process of its own; tests/conftest.py keeps one for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 import multiprocessing
@@ -52,6 +52,24 @@ def release_notebook(assignment: str, course: Path = COURSE) -> Path:
 
 def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def run_up_to(assignment: str, stop: Callable[[nbformat.NotebookNode], bool],
+              answers: Mapping[str, str] | None = None) -> tuple[dict, str]:
+    """Run a source notebook's code as a learner's Run All would, test cells left out and `answers` (by
+    grade_id) in place of those cells, up to the first code cell `stop` picks: the namespace, and that
+    cell's source (answered), not yet run, so a test can run it expecting its failure."""
+    namespace: dict = {}
+    for cell in nbformat.read(source_notebook(assignment), as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        source = (answers or {}).get(meta.get("grade_id"), cell.source)
+        if stop(cell):
+            return namespace, source
+        if not meta.get("grade"):
+            exec(source, namespace)
+    raise AssertionError(f"no code cell of {assignment} is the one to stop at")
 
 
 def autograded_test_ids(notebook: nbformat.NotebookNode) -> list[str]:

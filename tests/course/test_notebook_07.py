@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from backprop_lab.checks import CheckFailed, check_array
-from course_grading import nbgrader_meta, source_notebook
+from course_grading import nbgrader_meta, run_up_to, source_notebook
 
 SUMMED_NOT_AVERAGED = '''
 def softmax_cross_entropy(logits, labels):
@@ -24,22 +24,13 @@ def softmax_cross_entropy(logits, labels):
 '''
 
 
-def run_test_cell(grade_id: str, answers: dict[str, str]) -> None:
-    """Run notebook 07's code up to the test cell `grade_id`, with `answers` in place of answer cells."""
-    namespace: dict = {}
-    for cell in nbformat.read(source_notebook("07_train_a_network"), as_version=4).cells:
-        meta = nbgrader_meta(cell)
-        if cell.cell_type != "code" or meta.get("grade") and meta.get("grade_id") != grade_id:
-            continue
-        exec(answers.get(meta.get("grade_id"), cell.source), namespace)
-        if meta.get("grade_id") == grade_id:
-            return
-
-
 def test_a_loss_summed_over_the_batch_instead_of_averaged_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(source_notebook("07_train_a_network").parent)  # where load_digits finds digits.npz
+    names, test_cell = run_up_to("07_train_a_network",
+                                 lambda cell: nbgrader_meta(cell).get("grade_id") == "test_softmax_cross_entropy",
+                                 {"softmax_cross_entropy": SUMMED_NOT_AVERAGED})
     with pytest.raises(CheckFailed, match="the loss and its gradient were not divided by N"):
-        run_test_cell("test_softmax_cross_entropy", {"softmax_cross_entropy": SUMMED_NOT_AVERAGED})
+        exec(test_cell, names)
 
 
 def test_a_list_of_tensors_where_numbers_belong_is_named_as_such() -> None:
